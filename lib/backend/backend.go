@@ -89,10 +89,45 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 			err = fmt.Errorf("backend: cannot start %q: %v", config, r)
 		}
 	}()
-	b, err = compute.NewWithConfig(config)
+	resolved, err := resolveCUDA(config)
+	if err != nil {
+		return nil, err
+	}
+	b, err = compute.NewWithConfig(resolved)
 	if err != nil {
 		return nil, fmt.Errorf("backend: cannot start %q: %w", config, err)
 	}
 	cached[config] = b
 	return b, nil
+}
+
+// resolveCUDA turns "xla:cuda[,options]" into "xla:/abs/plugin.so[,options]"
+// using FindCUDA, and sets XLA_FLAGS for this process, unless the user pointed
+// go-xla at plugins already (PJRT_PLUGIN_LIBRARY_PATH). Other configurations
+// pass through unchanged.
+func resolveCUDA(config string) (string, error) {
+	name, rest, _ := strings.Cut(config, ":")
+	plugin, opts, _ := strings.Cut(rest, ",")
+	if name != "xla" || plugin != "cuda" || os.Getenv("PJRT_PLUGIN_LIBRARY_PATH") != "" {
+		return config, nil
+	}
+	c, err := FindCUDA(nil)
+	if err != nil {
+		hint := ""
+		if !HasNvidiaGPU() {
+			hint = " (and no NVIDIA GPU is visible: /dev/nvidia* is missing)"
+		}
+		return "", fmt.Errorf("backend: %q was asked for, but %w%s; set %s=go (the default) to use the pure-Go backend", config, err, hint, EnvVar)
+	}
+	for k, v := range c.Env(os.Getenv("LD_LIBRARY_PATH"), os.Getenv("XLA_FLAGS")) {
+		if k == "LD_LIBRARY_PATH" || k == EnvVar {
+			continue // read by the dynamic loader at start-up; see ShellExports
+		}
+		_ = os.Setenv(k, v)
+	}
+	out := "xla:" + c.Plugin
+	if opts != "" {
+		out += "," + opts
+	}
+	return out, nil
 }
