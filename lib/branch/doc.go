@@ -1,0 +1,45 @@
+// Package branch measures how two branches that share a prefix diverge in a
+// sequence model: Section 3 of "Weak Scaling Capability in Token Space"
+// (arXiv 2412.18387 v1), with the formulas reconstructed in
+// ../shared/spec/paper-spec.md §1.
+//
+// For each preference pair k (the same system prompt and question, two
+// different answers) the final hidden states x̂_t, ŷ_t at the answer positions
+// give the per-step differences d_t = x̂_t − ŷ_t (Eq. 1), truncated to the
+// shorter answer, L_k = min(|chosen|, |rejected|). Over the pairs
+// S_n = {k : L_k ≥ n} the package estimates
+//
+//   - Ê(n) = mean_k |wᵀ Σ_{t≤n} d_t| with w = 𝟙/√D (Eq. 15), and its spread
+//     over pairs (E_std, the ±σ bands of Fig. 3(b));
+//   - ĝ(n) = mean_k [ (‖Σ_{t≤n} u_t‖² − n) / (n(n−1)) ], u_t = d_t/‖d_t‖, the
+//     mean pairwise cosine among d_1..d_n (Eq. 16), in O(n·D) per pair through
+//     the running sum of unit vectors;
+//   - the bound λ·sqrt(n + n(n−1)ĝ(n)) (Eq. 17) with λ chosen by LambdaSup,
+//     LambdaFirst or LambdaLSQ (Eq. 18; the paper's formula is lost, the
+//     least-squares fit is the default, as in the authors' later code);
+//   - the ratio r(n) = 1/((n−1)ĝ(n)) and the threshold n* = min{n : r(n) < ε}
+//     (Eq. 11–12);
+//   - the difference Δĝ(n) (forward by default, Eq. 13) and the threshold
+//     n* = min{n : |Δĝ(n)| < δ} (Eq. 14);
+//   - the joint power-law fit ĝ_m(n) ≈ (c/n)^α over models (Eq. 23, Fig. 10),
+//     through lib/scaling's log–log least squares.
+//
+// A second estimator implements the later (JMLR) formulation that the
+// authors' code plots (spec §1.6): ψ_equal, ψ_cross (AA, BB, their mean AABB,
+// and AB), Υ(n) = n(1−ψ_equal) + n(n−1)(ψ_AABB − ψ_AB), the bound λ·sqrt(Υ),
+// and the balance point where ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB − ψ_AB)) = 1.
+//
+// Zero differences (answers that share their first tokens make d_t = 0
+// exactly) are handled explicitly: such a step has no direction, its cosines
+// with every other step count as 0, and the number of such steps is reported.
+// No output value is ever NaN or ±Inf: quantities that are undefined (ĝ at
+// n = 1, r where ĝ ≤ 0, …) are marked undefined instead.
+//
+// The work is split in two stages so that memory is bounded by one pair:
+// ComputePair turns the hidden states of one pair into its per-step curves
+// (O(L·D) time, O(L + D) extra memory), and an Accumulator sums the curves of
+// many pairs and produces a Result. Measure runs the whole pipeline over a
+// SequenceModel (a real LLM through an adapter, or the small deterministic
+// ToyModel of this package), caching each pair's curves on disk so an
+// interrupted run resumes. LoadPairs reads Intel/orca_dpo_pairs JSONL files.
+package branch
