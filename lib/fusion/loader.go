@@ -1,0 +1,69 @@
+package fusion
+
+import (
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tokenscale/tokenscale/lib/safetensors"
+)
+
+// HFName maps a variable path under scopePrefix to a Hugging Face tensor
+// name: "/llm/model/layers/0/mlp/up_proj/weight" with scopePrefix "/llm"
+// gives "model.layers.0.mlp.up_proj.weight". ok is false outside the prefix.
+func HFName(path, scopePrefix string) (name string, ok bool) {
+	p := strings.TrimSuffix(scopePrefix, "/") + "/"
+	if !strings.HasPrefix(path, p) {
+		return "", false
+	}
+	return strings.ReplaceAll(strings.TrimPrefix(path, p), "/", "."), true
+}
+
+// Loader feeds variables from safetensors checkpoints: every variable whose
+// path lies under one of the mounted scope prefixes is read, on first use,
+// from the tensor of the same dotted name. Variables not found keep their
+// initialiser.
+type Loader struct {
+	Backend compute.Backend
+	mounts  []mount
+	// Err holds the first read error (shape or dtype mismatch, I/O).
+	Err error
+}
+
+type mount struct {
+	prefix string
+	ck     *safetensors.Checkpoint
+}
+
+// Mount serves variables under scopePrefix from ck.
+func (l *Loader) Mount(scopePrefix string, ck *safetensors.Checkpoint) {
+	l.mounts = append(l.mounts, mount{prefix: scopePrefix, ck: ck})
+}
+
+// LoadVariable implements model.Loader.
+func (l *Loader) LoadVariable(store *model.Store, fullPath string) (*tensors.Tensor, bool) {
+	for _, m := range l.mounts {
+		name, ok := HFName(fullPath, m.prefix)
+		if !ok {
+			continue
+		}
+		if _, ok := m.ck.Info(name); !ok {
+			continue
+		}
+		t, err := m.ck.Tensor(name, dtypes.Float32, l.Backend)
+		if err != nil {
+			if l.Err == nil {
+				l.Err = err
+			}
+			return nil, false
+		}
+		return t, true
+	}
+	return nil, false
+}
+
+// DeleteVariable implements model.Loader.
+func (l *Loader) DeleteVariable(*model.Store, string) error { return nil }
