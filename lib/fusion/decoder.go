@@ -108,10 +108,10 @@ func RoPE(positions *Node, headDim int, theta float64, dtype dtypes.DType) (cos,
 	for i := range half {
 		inv[i] = float32(1 / math.Pow(theta, float64(2*i)/float64(headDim)))
 	}
-	invFreq := Const(g, inv)                                        // [half]
-	pos := ConvertDType(positions, dtypes.Float32)                  // [B, T]
-	ang := Mul(InsertAxes(pos, -1), Reshape(invFreq, 1, 1, half))   // [B, T, half]
-	emb := Concatenate([]*Node{ang, ang}, -1)                       // [B, T, hd]
+	invFreq := Const(g, inv)                                      // [half]
+	pos := ConvertDType(positions, dtypes.Float32)                // [B, T]
+	ang := Mul(InsertAxes(pos, -1), Reshape(invFreq, 1, 1, half)) // [B, T, half]
+	emb := Concatenate([]*Node{ang, ang}, -1)                     // [B, T, hd]
 	return ConvertDType(Cos(emb), dtype), ConvertDType(Sin(emb), dtype)
 }
 

@@ -37,7 +37,7 @@ func TestDecoderMatchesGoldenLlama(t *testing.T) {
 	}
 	var exp struct {
 		Cases []struct {
-			InputIDs []int32    `json:"input_ids"`
+			InputIDs []int32     `json:"input_ids"`
 			Logits   [][]float64 `json:"logits"`
 			Hidden   [][]float64 `json:"last_hidden_state"`
 		} `json:"cases"`
