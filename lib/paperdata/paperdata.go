@@ -310,8 +310,11 @@ func Table1() []Table1Entry { return slices.Clone(get().table1) }
 // Ambiguous returns the baseline rows with unrecoverable column alignment.
 func Ambiguous() []AmbiguousRow { return slices.Clone(get().ambiguous) }
 
-// RealWorldQANote explains the RealWorldQA row of Table 1.
-const RealWorldQANote = "printed pair (7.5513e+49, 0.0335) appears in the first column of the extracted text but is the fit of the Vision Queries (ft) scores; the Vision Question Queries cell is blank (its fit is degenerate)"
+// RealWorldQANote explains where Table 1's RealWorldQA pair belongs.
+const RealWorldQANote = "Table 1 prints this pair (7.5513e+49, 0.0335) in the first column, but it is the fit of the Vision Queries (ft) scores"
+
+// RealWorldQABlankNote explains the blank RealWorldQA cell of Table 1.
+const RealWorldQABlankNote = "blank in Table 1 (its only printed pair belongs to Vision Queries (ft))"
 
 func readCSV(name string, header []string) ([][]string, error) {
 	b, err := data.Paper.ReadFile("paper/" + name)
@@ -444,7 +447,7 @@ func load() (*store, error) {
 		note := [2]string{}
 		if m.ID == "Overall@RealWorldQA" && r[3] == "" && r[4] == "" {
 			cells[0], cells[1] = cells[1], cells[0]
-			note = [2]string{"blank in Table 1: " + RealWorldQANote, RealWorldQANote}
+			note = [2]string{RealWorldQABlankNote, RealWorldQANote}
 		}
 		for j, cfg := range []Config{VQQ, VQFT} {
 			e := Table1Entry{Metric: m, Config: cfg, C: math.NaN(), Alpha: math.NaN(), CText: cells[j][0], AlphaText: cells[j][1], Note: note[j]}

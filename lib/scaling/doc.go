@@ -13,7 +13,7 @@
 //
 // c is badly conditioned: log c = β/α, so when |α| is small c can leave the
 // float64 range (Table 1's RealWorldQA row, Vision Question Queries, has
-// α ≈ −0.003 and c ≈ 10^−534). Such fits are flagged Degenerate with a Note
+// α ≈ −0.003, so c = exp(β/α) underflows by hundreds of orders of magnitude). Such fits are flagged Degenerate, with the reason in Note,
 // and C = NaN rather than printed as 0 or +Inf; Predict and Inverse work from
 // β and α and stay usable.
 package scaling

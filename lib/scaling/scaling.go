@@ -35,7 +35,8 @@ type Fit struct {
 	// C = exp(LogC), or NaN when it is not a normal float64 (see Note).
 	C float64
 	// Degenerate reports a flat fit (|Alpha| < FlatAlpha) or an
-	// unrepresentable C; Note says which, in words.
+	// unrepresentable C. Note says which, in words, and also remarks on a
+	// rising law (Alpha ≥ FlatAlpha: the score falls as N grows).
 	Degenerate bool
 	Note       string
 	// R2 is the coefficient of determination in log space; MSE is Eq. 22's
@@ -208,6 +209,9 @@ func finish(method string, n, p []float64, beta, alpha float64) Fit {
 	if math.Abs(alpha) < FlatAlpha {
 		f.Degenerate = true
 		notes = append(notes, fmt.Sprintf("flat fit: |α| = %.2g < %g, the score hardly depends on N, so c = exp(β/α) is ill-conditioned", math.Abs(alpha), FlatAlpha))
+	}
+	if alpha >= FlatAlpha {
+		notes = append(notes, fmt.Sprintf("α = %.4f > 0: the fitted score falls as N grows", alpha))
 	}
 	if math.IsNaN(f.LogC) || f.LogC > maxLogC || f.LogC < minLogC {
 		f.Degenerate = true

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/scaling"
+)
+
+func init() {
+	register(&command{
+		name:    "fit",
+		summary: "fit P(N) = (c/N)^α to your own results (tidy CSV: config,N,benchmark,metric,value)",
+		run:     runFit,
+	})
+}
+
+func runFit(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "fit", `fit --csv FILE [--metric M] [--config C] [--method bfgs|ols] [--format csv|markdown]
+
+Fits log P = β − α·log N (the paper's Eq. 22) to each (config, metric) group
+of a tidy CSV with the columns config,N,benchmark,metric,value (any order,
+extra columns ignored; "tokenscale data" writes this layout, and so does the
+evaluation runner). Rows with an empty N (reference models) are skipped.
+Every other row needs N > 0 and a finite value > 0; each group needs at least
+two distinct N. Bad input is reported as FILE:LINE: problem, exit status 2.
+
+--metric takes "<metric>@<benchmark>" (e.g. "Overall@MME"; case and "_" for
+" " do not matter) or a bare metric name when only one benchmark has it.
+Output columns: metric,config,c,alpha,r2,alpha_lo,alpha_hi,points,note, where
+alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
+	file := fs.String("csv", "", "tidy CSV file to fit (required; - for stdin)")
+	metric := fs.String("metric", "", "fit only this metric")
+	config := fs.String("config", "", "fit only this configuration")
+	method := fs.String("method", "bfgs", "bfgs (as the paper) or ols (closed form)")
+	format := fs.String("format", "csv", "output format: csv or markdown")
+	resamples := fs.Int("bootstrap", 2000, "bootstrap resamples for the α interval (0: none)")
+	level := fs.Float64("level", 0.95, "confidence level of the α interval")
+	seed := fs.Uint64("seed", 1, "bootstrap seed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("fit: unexpected argument %q", fs.Arg(0))
+	}
+	if *file == "" {
+		return usagef("fit: --csv FILE is required")
+	}
+	fitFn := scaling.FitBFGS
+	switch *method {
+	case "bfgs":
+	case "ols":
+		fitFn = scaling.FitOLS
+	default:
+		return usagef("fit: --method %q: want bfgs or ols", *method)
+	}
+	if *format != "csv" && *format != "markdown" {
+		return usagef("fit: --format %q: want csv or markdown", *format)
+	}
+	if *resamples < 0 || !(*level > 0 && *level < 1) {
+		return usagef("fit: --bootstrap must be ≥ 0 and --level in (0, 1)")
+	}
+
+	var r io.Reader
+	name := *file
+	if name == "-" {
+		r, name = env.stdin, "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return usagef("fit: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	groups, err := readTidy(r, name)
+	if err != nil {
+		return err
+	}
+	groups, err = selectGroups(groups, name, *metric, *config)
+	if err != nil {
+		return err
+	}
+
+	header := []string{"metric", "config", "c", "alpha", "r2", "alpha_lo", "alpha_hi", "points", "note"}
+	out := [][]string{header}
+	for _, g := range groups {
+		if err := scaling.Check(g.n, g.p); err != nil {
+			return usagef("%s:%d: %s, config %q: %v", name, g.line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
+		}
+		f, err := fitFn(g.n, g.p)
+		if err != nil {
+			return fmt.Errorf("fit %s %s: %w", g.id, g.config, err)
+		}
+		lo, hi := "", ""
+		if *resamples > 0 {
+			l, h, err := scaling.BootstrapAlpha(g.n, g.p, scaling.BootstrapOptions{Resamples: *resamples, Level: *level, Seed: *seed})
+			if err == nil {
+				lo, hi = formatAlpha(l), formatAlpha(h)
+			}
+		}
+		r2 := ""
+		if !math.IsNaN(f.R2) {
+			r2 = strconv.FormatFloat(f.R2, 'f', 4, 64)
+		}
+		out = append(out, []string{g.id, g.config, formatC(f), formatAlpha(f.Alpha), r2, lo, hi, strconv.Itoa(len(g.n)), f.Note})
+	}
+	if *format == "markdown" {
+		return writeMarkdown(env.stdout, out)
+	}
+	w := csv.NewWriter(env.stdout)
+	_ = w.WriteAll(out)
+	return w.Error()
+}
+
+// tidyGroup is the points of one (config, metric) in a tidy CSV.
+type tidyGroup struct {
+	config, benchmark, metric, id string
+	line                          int // first line of the group
+	n, p                          []float64
+}
+
+// readTidy reads config,N,benchmark,metric,value rows into groups, in order
+// of first appearance. Every problem is a usage error naming file and line.
+func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, usagef("%s:1: empty file (want a header config,N,benchmark,metric,value)", name)
+	}
+	if err != nil {
+		return nil, usagef("%s: %v", name, csvErr(err))
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, need := range []string{"config", "N", "benchmark", "metric", "value"} {
+		if _, ok := col[need]; !ok {
+			return nil, usagef("%s:1: missing column %q (header %q; want config,N,benchmark,metric,value)", name, need, strings.Join(head, ","))
+		}
+	}
+	var groups []*tidyGroup
+	index := map[[3]string]*tidyGroup{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, usagef("%s: %v", name, csvErr(err))
+		}
+		if len(rec) != len(head) {
+			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
+		}
+		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
+		if get("N") == "" {
+			continue // a reference model's row (tokenscale data's baselines)
+		}
+		n, err := strconv.ParseFloat(get("N"), 64)
+		switch {
+		case err != nil:
+			return nil, usagef("%s:%d: N %q is not a number", name, line, get("N"))
+		case math.IsNaN(n) || math.IsInf(n, 0):
+			return nil, usagef("%s:%d: N %q is not finite", name, line, get("N"))
+		case n <= 0:
+			return nil, usagef("%s:%d: N = %s must be > 0", name, line, get("N"))
+		}
+		v, err := strconv.ParseFloat(get("value"), 64)
+		switch {
+		case get("value") == "":
+			return nil, usagef("%s:%d: empty value", name, line)
+		case err != nil:
+			return nil, usagef("%s:%d: value %q is not a number", name, line, get("value"))
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return nil, usagef("%s:%d: value %q is not finite", name, line, get("value"))
+		case v <= 0:
+			return nil, usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, line, get("value"))
+		}
+		if get("metric") == "" || get("benchmark") == "" {
+			return nil, usagef("%s:%d: empty benchmark or metric", name, line)
+		}
+		k := [3]string{get("config"), get("benchmark"), get("metric")}
+		g := index[k]
+		if g == nil {
+			g = &tidyGroup{config: k[0], benchmark: k[1], metric: k[2], id: paperdata.MetricID(k[1], k[2]), line: line}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		g.n = append(g.n, n)
+		g.p = append(g.p, v)
+	}
+	if len(groups) == 0 {
+		return nil, usagef("%s: no rows with N to fit", name)
+	}
+	return groups, nil
+}
+
+func csvErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+	}
+	return err
+}
+
+// selectGroups applies --metric and --config.
+func selectGroups(groups []*tidyGroup, name, metric, config string) ([]*tidyGroup, error) {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", " ")) }
+	if metric != "" {
+		want := norm(metric)
+		var out []*tidyGroup
+		if strings.Contains(metric, "@") {
+			for _, g := range groups {
+				if norm(g.id) == want {
+					out = append(out, g)
+				}
+			}
+		} else {
+			benches := map[string]bool{}
+			for _, g := range groups {
+				if norm(g.metric) == want {
+					out = append(out, g)
+					benches[g.benchmark] = true
+				}
+			}
+			if len(benches) > 1 {
+				return nil, usagef("fit: --metric %q is in %d benchmarks of %s; write it as %q", metric, len(benches), name, metric+"@<benchmark>")
+			}
+		}
+		if len(out) == 0 {
+			return nil, usagef("fit: no metric %q in %s (have %s)", metric, name, listIDs(groups))
+		}
+		groups = out
+	}
+	if config != "" {
+		want := strings.TrimSpace(config)
+		if c, err := paperdata.ParseConfig(config); err == nil {
+			want = string(c)
+		}
+		var out []*tidyGroup
+		for _, g := range groups {
+			if g.config == want || g.config == strings.TrimSpace(config) {
+				out = append(out, g)
+			}
+		}
+		if len(out) == 0 {
+			return nil, usagef("fit: no configuration %q in %s", config, name)
+		}
+		groups = out
+	}
+	return groups, nil
+}
+
+func listIDs(groups []*tidyGroup) string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, g := range groups {
+		if !seen[g.id] {
+			seen[g.id] = true
+			ids = append(ids, g.id)
+		}
+	}
+	if len(ids) > 8 {
+		ids = append(ids[:8], "…")
+	}
+	return strings.Join(ids, ", ")
+}
