@@ -1,8 +1,8 @@
 package caption
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"

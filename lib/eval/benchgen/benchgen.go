@@ -1,0 +1,401 @@
+// Package benchgen writes small benchmark files in VLMEvalKit's TSV layout
+// for each of the paper's 15 benchmarks, with images drawn by code (the
+// shape-grid scenes of package lab, and bar charts), so that the evaluation
+// harness can be exercised, tested and demonstrated anywhere without
+// downloading the real benchmarks. The questions imitate each benchmark's
+// format (yes/no pairs for MME, set/figure/question ids for HallusionBench,
+// lettered options for the multiple-choice sets, five reference captions for
+// COCO, ten human answers for TextVQA, numbers for ChartQA, OCRBench's
+// categories); the content is synthetic and the scores are not comparable
+// with the paper's.
+package benchgen
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/lab"
+)
+
+// ImageSize is the side of the generated images in pixels.
+const ImageSize = 96
+
+// Write writes a benchmark file of b with about n items (MME and
+// HallusionBench round up to whole image pairs/sets), deterministic in seed.
+func Write(path string, b eval.Benchmark, n int, seed uint64) error {
+	if n < 1 {
+		return fmt.Errorf("benchgen: %d items", n)
+	}
+	rows, header, err := build(b, n, seed)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("benchgen: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("benchgen: %w", err)
+	}
+	w := csv.NewWriter(f)
+	w.Comma = '\t'
+	_ = w.Write(header)
+	for _, r := range rows {
+		rec := make([]string, len(header))
+		for i, h := range header {
+			rec[i] = r[h]
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("benchgen: write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// WriteAll writes one file per benchmark of [eval.Benchmarks] into dir, named
+// <Name>.tsv, and returns them.
+func WriteAll(dir string, n int, seed uint64) ([]eval.BenchFile, error) {
+	var out []eval.BenchFile
+	for i, b := range eval.Benchmarks() {
+		p := filepath.Join(dir, b.Name+".tsv")
+		if err := Write(p, b, n, seed+uint64(i)*7919); err != nil {
+			return nil, err
+		}
+		out = append(out, eval.BenchFile{Bench: b, Path: p})
+	}
+	return out, nil
+}
+
+type row map[string]string
+
+func pngBase64(img image.Image) (string, error) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// scene draws one lab scene (3×3 grid, with words) and returns it with its
+// base64 PNG.
+func scene(rng *rand.Rand) (lab.Scene, string, error) {
+	cfg := lab.DefaultTask()
+	cfg.Words = true
+	cfg.ImageSize = ImageSize
+	s, err := lab.Generate(cfg, 1, rng.Uint64())
+	if err != nil {
+		return lab.Scene{}, "", err
+	}
+	b64, err := pngBase64(s[0].Image)
+	return s[0].Scene, b64, err
+}
+
+func has(sc lab.Scene, colour, shape string) bool {
+	for _, o := range sc.Objects {
+		if o.Colour == colour && o.Shape == shape {
+			return true
+		}
+	}
+	return false
+}
+
+func yn(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// pickPair returns a (colour, shape) present in the scene when want is true,
+// absent otherwise.
+func pickPair(sc lab.Scene, rng *rand.Rand, want bool) (string, string) {
+	if want {
+		o := sc.Objects[rng.IntN(len(sc.Objects))]
+		return o.Colour, o.Shape
+	}
+	for {
+		c := lab.ColourNames[rng.IntN(len(lab.ColourNames))]
+		s := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+		if !has(sc, c, s) {
+			return c, s
+		}
+	}
+}
+
+func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
+	rng := rand.New(rand.NewPCG(seed, uint64(len(b.Name))))
+	var rows []row
+	header := []string{"index", "image", "question", "answer", "category"}
+	switch {
+	case b.Name == "POPE":
+		cats := []string{"random", "popular", "adversarial"}
+		for i := 0; i < n; i++ {
+			sc, img, err := scene(rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			want := i%2 == 0
+			c, s := pickPair(sc, rng, want)
+			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": cats[i%3],
+				"question": fmt.Sprintf("Is there a %s %s in the image?", c, s), "answer": yn(want)})
+		}
+	case b.Name == "MME":
+		header = append(header, "image_path")
+		cats := []string{"existence", "count", "color", "position"}
+		for i := 0; len(rows) < n; i++ {
+			sc, img, err := scene(rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			cat := cats[i%len(cats)]
+			first := strconv.Itoa(len(rows))
+			for k, want := range []bool{true, false} {
+				q := mmeQuestion(cat, sc, rng, want)
+				r := row{"index": strconv.Itoa(len(rows)), "image": img, "category": cat, "image_path": fmt.Sprintf("%s/%03d.png", cat, i),
+					"question": q + " Please answer yes or no.", "answer": yn(want)}
+				if k == 1 {
+					r["image"] = first // VLMEvalKit's shared-image reference
+				}
+				rows = append(rows, r)
+			}
+		}
+	case b.Name == "HallusionBench":
+		header = append(header, "l2-category", "set_id", "figure_id", "question_id")
+		for set := 0; len(rows) < n; set++ {
+			l2 := []string{"chart", "map", "table"}[set%3]
+			var scenes []lab.Scene
+			var imgs []string
+			for fig := 0; fig < 2; fig++ {
+				sc, img, err := scene(rng)
+				if err != nil {
+					return nil, nil, err
+				}
+				scenes, imgs = append(scenes, sc), append(imgs, img)
+			}
+			o := scenes[0].Objects[0]
+			questions := []string{
+				fmt.Sprintf("Is there a %s %s in the image?", o.Colour, o.Shape),
+				fmt.Sprintf("Are there exactly %d shapes in the image?", len(scenes[0].Objects)),
+			}
+			for fig := 0; fig < 2; fig++ {
+				for q, text := range questions {
+					var ans bool
+					if q == 0 {
+						ans = has(scenes[fig], o.Colour, o.Shape)
+					} else {
+						ans = len(scenes[fig].Objects) == len(scenes[0].Objects)
+					}
+					rows = append(rows, row{
+						"index": fmt.Sprintf("VS_%s_synth_%d_%d_%d", l2, set, fig, q), "image": imgs[fig],
+						"category": "VS", "l2-category": l2, "set_id": strconv.Itoa(set), "figure_id": strconv.Itoa(fig), "question_id": strconv.Itoa(q),
+						"question": text, "answer": yn(ans)})
+				}
+			}
+		}
+	case b.Kind == eval.MultipleChoice:
+		header = append(header, "A", "B", "C", "D", "hint")
+		for i := 0; i < n; i++ {
+			sc, img, err := scene(rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			o := sc.Objects[rng.IntN(len(sc.Objects))]
+			where := lab.CellName(sc.Grid, o.Row, o.Col)
+			var q, ans, cat string
+			var opts []string
+			if i%2 == 0 {
+				q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), lab.ColourNames...)
+			} else {
+				q, ans, cat = fmt.Sprintf("How many shapes are in the image?"), strconv.Itoa(len(sc.Objects)), "count"
+				for k := len(sc.Objects) - rng.IntN(4); len(opts) < 4; k++ {
+					opts = append(opts, strconv.Itoa(k))
+				}
+			}
+			rng.Shuffle(len(opts), func(a, c int) { opts[a], opts[c] = opts[c], opts[a] })
+			r := row{"index": strconv.Itoa(i), "image": img, "question": q, "category": cat}
+			for k, t := range opts {
+				l := string(rune('A' + k))
+				r[l] = t
+				if t == ans {
+					r["answer"] = l
+				}
+			}
+			if b.Name == "ScienceQA_TEST" {
+				r["hint"] = "The image is a 3 by 3 grid of cells."
+			}
+			rows = append(rows, r)
+		}
+	case b.Kind == eval.Caption:
+		header = []string{"index", "image", "answer"}
+		for i := 0; i < n; i++ {
+			sc, img, err := scene(rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "answer": eval.FormatStringList(captions(sc))})
+		}
+	case b.Name == "ChartQA_TEST":
+		for i := 0; i < n; i++ {
+			vals := make([]int, len(lab.ColourNames))
+			for k := range vals {
+				vals[k] = 10 + rng.IntN(81)
+			}
+			img, err := pngBase64(barChart(vals))
+			if err != nil {
+				return nil, nil, err
+			}
+			k := rng.IntN(len(vals))
+			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": "human",
+				"question": fmt.Sprintf("What is the value of the %s bar?", lab.ColourNames[k]), "answer": strconv.Itoa(vals[k])})
+		}
+	default: // TextVQA, OCRVQA, OCRBench: read a word or count shapes
+		for i := 0; len(rows) < n; i++ {
+			sc, img, err := scene(rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			word, cell := "", -1
+			for c := 0; c < sc.Grid*sc.Grid; c++ {
+				if w, ok := sc.Words[c]; ok {
+					word, cell = w, c
+					break
+				}
+			}
+			r := row{"index": strconv.Itoa(len(rows)), "image": img}
+			switch b.Name {
+			case "TextVQA_VAL":
+				if word != "" && i%2 == 0 {
+					r["question"] = fmt.Sprintf("What word is written in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
+					r["answer"] = eval.FormatStringList(tenAnswers(word, "the "+word, rng))
+				} else {
+					k := len(sc.Objects)
+					r["question"] = "How many shapes are there?"
+					r["answer"] = eval.FormatStringList(tenAnswers(strconv.Itoa(k), lab.CountWords[k], rng))
+				}
+				r["category"] = "synthetic"
+			case "OCRVQA_TESTCORE":
+				if word == "" {
+					continue
+				}
+				r["question"] = "What is the title of this book?"
+				r["answer"] = word
+				r["category"] = "title"
+			default: // OCRBench
+				if word == "" {
+					continue
+				}
+				if i%2 == 0 {
+					r["question"], r["category"] = "what is written in the image?", "Regular Text Recognition"
+				} else {
+					r["question"], r["category"] = fmt.Sprintf("What word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
+				}
+				r["answer"] = eval.FormatStringList([]string{word})
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows, header, nil
+}
+
+func mmeQuestion(cat string, sc lab.Scene, rng *rand.Rand, want bool) string {
+	switch cat {
+	case "count":
+		k := len(sc.Objects)
+		if !want {
+			k += 1 + rng.IntN(2)
+		}
+		return fmt.Sprintf("Are there %d shapes in the image?", k)
+	case "color":
+		o := sc.Objects[rng.IntN(len(sc.Objects))]
+		c := o.Colour
+		for !want && c == o.Colour {
+			c = lab.ColourNames[rng.IntN(len(lab.ColourNames))]
+		}
+		return fmt.Sprintf("Is the %s in the %s cell %s?", o.Shape, lab.CellName(sc.Grid, o.Row, o.Col), c)
+	case "position":
+		o := sc.Objects[rng.IntN(len(sc.Objects))]
+		r, c := o.Row, o.Col
+		if !want { // claim another row whose cell does not hold the same shape
+			for tries := 0; tries < sc.Grid; tries++ {
+				r = (r + 1) % sc.Grid
+				if r != o.Row && !sameAt(sc, o, r, c) {
+					break
+				}
+			}
+		}
+		return fmt.Sprintf("Is there a %s %s in the %s cell?", o.Colour, o.Shape, lab.CellName(sc.Grid, r, c))
+	}
+	c, s := pickPair(sc, rng, want)
+	return fmt.Sprintf("Is there a %s %s in this image?", c, s)
+}
+
+func sameAt(sc lab.Scene, o lab.Object, r, c int) bool {
+	for _, p := range sc.Objects {
+		if p.Row == r && p.Col == c && p.Shape == o.Shape && p.Colour == o.Colour {
+			return true
+		}
+	}
+	return false
+}
+
+// captions returns five reference captions of a scene.
+func captions(sc lab.Scene) []string {
+	var parts []string
+	for _, o := range sc.Objects {
+		parts = append(parts, "a "+o.Colour+" "+o.Shape)
+	}
+	list := strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	n := len(sc.Objects)
+	return []string{
+		"A grid with " + list + ".",
+		fmt.Sprintf("%s shapes on a white grid.", strings.ToUpper(lab.CountWords[n][:1])+lab.CountWords[n][1:]),
+		"There is " + list + " in the grid.",
+		fmt.Sprintf("A white background with %d coloured shapes.", n),
+		"Coloured shapes: " + list,
+	}
+}
+
+// tenAnswers imitates TextVQA's ten human answers: mostly a, some b.
+func tenAnswers(a, b string, rng *rand.Rand) []string {
+	out := make([]string, 10)
+	for i := range out {
+		out[i] = a
+		if rng.IntN(4) == 0 {
+			out[i] = b
+		}
+	}
+	return out
+}
+
+// barChart draws vertical bars (values 0–100) in the lab's colours.
+func barChart(vals []int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, ImageSize, ImageSize))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	axis := color.RGBA{60, 60, 60, 255}
+	base := ImageSize - 8
+	draw.Draw(img, image.Rect(4, base, ImageSize-4, base+1), &image.Uniform{axis}, image.Point{}, draw.Src)
+	w := (ImageSize - 8) / len(vals)
+	cols := map[string]color.RGBA{"red": {220, 40, 40, 255}, "green": {40, 170, 60, 255}, "blue": {40, 80, 220, 255}, "yellow": {230, 200, 30, 255}}
+	for k, v := range vals {
+		h := v * (base - 4) / 100
+		x0 := 4 + k*w + 2
+		c := cols[lab.ColourNames[k%len(lab.ColourNames)]]
+		draw.Draw(img, image.Rect(x0, base-h, x0+w-4, base), &image.Uniform{c}, image.Point{}, draw.Src)
+	}
+	return img
+}

@@ -1,0 +1,186 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Request is what the runner asks a model for one benchmark item.
+type Request struct {
+	Bench Benchmark
+	Item  *Item
+	// Prompt is VLMEvalKit's default prompt text for the item ([Prompt]); the
+	// item's images come before it.
+	Prompt string
+	// MaxNewTokens is the greedy-decoding budget of spec §5.1
+	// (Benchmark.MaxNewTokens).
+	MaxNewTokens int
+}
+
+// Answerer is a model under evaluation: it answers one request with
+// greedy decoding. The runner calls it sequentially.
+type Answerer interface {
+	Answer(ctx context.Context, req Request) (string, error)
+}
+
+// AnswerFunc adapts a function to [Answerer].
+type AnswerFunc func(ctx context.Context, req Request) (string, error)
+
+// Answer calls f.
+func (f AnswerFunc) Answer(ctx context.Context, req Request) (string, error) { return f(ctx, req) }
+
+// RunOptions controls [Run].
+type RunOptions struct {
+	// Predictions is the JSONL file the answers go to. If it exists, its
+	// items are not asked again (resume); a last line cut short by an
+	// interruption is dropped and asked again.
+	Predictions string
+	// Limit, when > 0, evaluates only the first Limit items of the file.
+	Limit int
+	// Progress, if set, is called after each item with the number of items
+	// done (including resumed ones) and the number generated in this run.
+	Progress func(done, generated int)
+}
+
+// RunResult is the outcome of [Run].
+type RunResult struct {
+	Metrics Metrics
+	// Items is the number of items scored, Generated the number answered in
+	// this run, Resumed the number taken from an earlier run.
+	Items, Generated, Resumed int
+}
+
+// Run evaluates model a on the benchmark file path of benchmark b: it streams
+// the items, asks a for each one not already in opts.Predictions, appends
+// each answer to that file as soon as it is known (so an interrupted run
+// loses at most the item in flight), and scores all the items in the file
+// order with [Score].
+func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOptions) (*RunResult, error) {
+	if opts.Predictions == "" {
+		return nil, errors.New("eval: run: no predictions file given")
+	}
+	done, err := loadForResume(opts.Predictions)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Open(path, b)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if dir := filepath.Dir(opts.Predictions); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("eval: run: %w", err)
+		}
+	}
+	out, err := os.OpenFile(opts.Predictions, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("eval: run: %w", err)
+	}
+	defer out.Close()
+
+	res := &RunResult{}
+	var preds []Prediction
+	inFile := map[string]bool{}
+	for opts.Limit <= 0 || res.Items < opts.Limit {
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		inFile[it.Index] = true
+		if p, ok := done[it.Index]; ok {
+			// Score against the benchmark's own fields, keep the old answer.
+			np := NewPrediction(it, p.Prediction)
+			preds = append(preds, np)
+			res.Items++
+			res.Resumed++
+			if opts.Progress != nil {
+				opts.Progress(res.Items, res.Generated)
+			}
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		req := Request{Bench: b, Item: it, Prompt: Prompt(b, it), MaxNewTokens: b.MaxNewTokens}
+		ans, err := a.Answer(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %s row %d (index %s): %w", filepath.Base(path), it.Row, it.Index, err)
+		}
+		p := NewPrediction(it, ans)
+		line, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := out.Write(append(line, '\n')); err != nil {
+			return nil, fmt.Errorf("eval: write %s: %w", opts.Predictions, err)
+		}
+		preds = append(preds, p)
+		res.Items++
+		res.Generated++
+		if opts.Progress != nil {
+			opts.Progress(res.Items, res.Generated)
+		}
+	}
+	if err := out.Sync(); err != nil {
+		return nil, fmt.Errorf("eval: write %s: %w", opts.Predictions, err)
+	}
+	for idx := range done {
+		if !inFile[idx] && opts.Limit <= 0 {
+			return nil, fmt.Errorf("eval: %s has index %q, which is not in %s: is it the predictions file of another benchmark?", opts.Predictions, idx, filepath.Base(path))
+		}
+	}
+	if res.Items == 0 {
+		return nil, fmt.Errorf("eval: %s has no items", filepath.Base(path))
+	}
+	res.Metrics, err = Score(b, preds)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// loadForResume reads an existing predictions file (absent: nothing done),
+// truncating a last line cut short by an interruption.
+func loadForResume(path string) (map[string]Prediction, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]Prediction{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("eval: resume: %w", err)
+	}
+	preds, good, err := decodePredictions(bytes.NewReader(data), filepath.Base(path), true)
+	if err != nil {
+		return nil, fmt.Errorf("%w (remove the file to start over)", err)
+	}
+	if good < int64(len(data)) {
+		if err := os.Truncate(path, good); err != nil {
+			return nil, fmt.Errorf("eval: resume: drop the cut-short last line of %s: %w", path, err)
+		}
+	} else if len(data) > 0 && data[len(data)-1] != '\n' {
+		// A complete last object without its newline: add it before appending.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err == nil {
+			_, err = f.Write([]byte{'\n'})
+			f.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("eval: resume: %w", err)
+		}
+	}
+	done := make(map[string]Prediction, len(preds))
+	for _, p := range preds {
+		done[p.Index] = p
+	}
+	return done, nil
+}

@@ -1,0 +1,120 @@
+package eval
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// BenchFile is a benchmark file and the benchmark it holds.
+type BenchFile struct {
+	Bench Benchmark
+	Path  string
+}
+
+// SweepOptions controls [Sweep].
+type SweepOptions struct {
+	Config Config
+	Ns     []int
+	Files  []BenchFile
+	// Model returns the model for N queries (one checkpoint per N in the
+	// paper). If the returned Answerer is an io.Closer it is closed after
+	// its benchmarks.
+	Model func(n int) (Answerer, error)
+	// Dir receives one predictions file per (configuration, N, benchmark),
+	// named by [PredictionsName]; existing ones are resumed.
+	Dir   string
+	Limit int
+	// Progress, if set, is called after each item.
+	Progress func(n int, bench string, done, generated int)
+}
+
+// Result is the scores of one configuration at one N on one benchmark.
+type Result struct {
+	Config  Config
+	N       int
+	Bench   Benchmark
+	Metrics Metrics
+}
+
+// PredictionsName is the predictions file name a sweep uses, e.g.
+// "vqq_N256_COCO_VAL.jsonl".
+func PredictionsName(c Config, n int, b Benchmark) string {
+	short := map[Config]string{VQQ: "vqq", VQ: "vq", VQFT: "vq-ft"}[c]
+	if short == "" {
+		short = strings.ReplaceAll(strings.ToLower(string(c)), " ", "-")
+	}
+	return fmt.Sprintf("%s_N%d_%s.jsonl", short, n, b.Name)
+}
+
+// Sweep runs every benchmark file for every N (resumably) and returns the
+// scores in the order N × files.
+func Sweep(ctx context.Context, o SweepOptions) ([]Result, error) {
+	if len(o.Ns) == 0 || len(o.Files) == 0 {
+		return nil, fmt.Errorf("eval: sweep: need at least one N and one benchmark file")
+	}
+	var out []Result
+	for _, n := range o.Ns {
+		model, err := o.Model(n)
+		if err != nil {
+			return nil, fmt.Errorf("eval: sweep N=%d: %w", n, err)
+		}
+		for _, f := range o.Files {
+			opts := RunOptions{Predictions: filepath.Join(o.Dir, PredictionsName(o.Config, n, f.Bench)), Limit: o.Limit}
+			if o.Progress != nil {
+				name, nn := f.Bench.Name, n
+				opts.Progress = func(done, gen int) { o.Progress(nn, name, done, gen) }
+			}
+			res, err := Run(ctx, f.Bench, f.Path, model, opts)
+			if err != nil {
+				closeModel(model)
+				return nil, fmt.Errorf("eval: sweep N=%d: %w", n, err)
+			}
+			out = append(out, Result{o.Config, n, f.Bench, res.Metrics})
+		}
+		if err := closeModel(model); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func closeModel(a Answerer) error {
+	if c, ok := a.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// TidyHeader is the header of the tidy results layout shared with
+// `tokenscale data` and `tokenscale fit`.
+var TidyHeader = []string{"config", "N", "benchmark", "metric", "value"}
+
+// WriteTidy writes results as CSV rows config,N,benchmark,metric,value (with
+// the header when header is true). Only the main metrics are written (the
+// "category:" splits are left out); benchmarks use the paper's spelling.
+func WriteTidy(w io.Writer, results []Result, header bool) error {
+	cw := csv.NewWriter(w)
+	if header {
+		if err := cw.Write(TidyHeader); err != nil {
+			return err
+		}
+	}
+	for _, r := range results {
+		for _, name := range r.Metrics.Names() {
+			if strings.HasPrefix(name, "category:") {
+				continue
+			}
+			v := strconv.FormatFloat(r.Metrics[name], 'f', -1, 64)
+			if err := cw.Write([]string{string(r.Config), strconv.Itoa(r.N), r.Bench.Paper, name, v}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
