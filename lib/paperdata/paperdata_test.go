@@ -3,6 +3,8 @@ package paperdata
 import (
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -189,4 +191,46 @@ func ExampleCurve() {
 	// N=384: 445
 	// N=512: 472
 	// N=768: 493
+}
+
+// data/README.md lists every ambiguous baseline row with all its printed
+// numbers.
+func TestReadmeListsUnknownCells(t *testing.T) {
+	b, err := os.ReadFile("../../data/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, a := range Ambiguous() {
+		prefix := fmt.Sprintf("| %s | %d of 11 | ", a.Model, len(a.Printed))
+		i := strings.Index(readme, prefix)
+		if i < 0 {
+			t.Errorf("README has no row %q", prefix)
+			continue
+		}
+		line := readme[i : i+strings.Index(readme[i:], "\n")]
+		for j, v := range a.Printed {
+			c := a.Candidates[j]
+			want := v + " → " + c[0].Benchmark
+			if len(c) > 1 {
+				want += " … " + c[len(c)-1].Benchmark
+			}
+			if !strings.Contains(line, want) {
+				t.Errorf("README row of %s lacks %q", a.Model, want)
+			}
+		}
+	}
+	if !strings.Contains(readme, "(120 cells)") || countUnknown() != 120 {
+		t.Errorf("README states 120 unknown cells; data has %d", countUnknown())
+	}
+}
+
+func countUnknown() int {
+	n := 0
+	for _, b := range Baselines() {
+		if !b.Known {
+			n++
+		}
+	}
+	return n
 }
