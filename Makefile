@@ -1,13 +1,18 @@
 # tokenscale — see README.md. Two entry points for a fresh machine:
 #   make notebooks   the main job: execute every notebook through Jupyter + GoNB
-#   make test        vet + Go tests (+ the notebooks, headless)
+#   make test        vet + Go tests + the notebooks, headless (what CI runs)
 SHELL := /bin/bash
 export GOMLX_BACKEND ?= go
 export GOMLX_NO_AUTO_INSTALL ?= 1
 export GOFLAGS ?= -buildvcs=false
+# The Python that has Jupyter (Debian's by default; a conda env's python also works).
+export TOKENSCALE_PYTHON ?= /usr/bin/python3
+# Project-local Jupyter data dir where kernels/install puts the GoNB kernel spec.
+export JUPYTER_PATH := $(CURDIR)/kernels/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 
-.PHONY: test vet gotest build bench
-test: vet gotest
+.PHONY: test vet gotest build bench kernel notebooks notebook jupyter figures clean
+
+test: vet gotest notebooks
 
 vet:
 	go vet ./...
@@ -17,3 +22,29 @@ gotest:
 
 build:
 	go build -o out/bin/tokenscale ./cmd/tokenscale
+
+# Build GoNB + goimports from go.mod's tool pins and write the project-local kernel spec;
+# installs Jupyter from Debian packages when missing (as root), or says what to run.
+kernel:
+	kernels/install
+
+# Execute every notebooks/*.ipynb in order through Jupyter (nbclient) and the GoNB kernel.
+# Writes out/notebooks/<name>.ipynb + .html and the figures to out/figures/<figure id>.png;
+# stops at the first failing cell, naming the notebook and the cell.
+notebooks: kernel
+	$(TOKENSCALE_PYTHON) kernels/run-notebooks --out out
+
+# One notebook: make notebook NB=notebooks/02-scaling-fits.ipynb
+notebook: kernel
+	$(TOKENSCALE_PYTHON) kernels/run-notebooks --out out $(NB)
+
+# Interactive Jupyter with the project-local GoNB kernel.
+jupyter: kernel
+	$(TOKENSCALE_PYTHON) -m notebook --notebook-dir=notebooks
+
+# The same figures without Jupyter.
+figures:
+	go run ./cmd/tokenscale figures --out out/figures-cli
+
+clean:
+	rm -rf out

@@ -1,0 +1,309 @@
+package plots
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/plot/vg"
+)
+
+// Spec describes one registered figure.
+type Spec struct {
+	ID      string // short id used everywhere: "fig2", "fig8", "fig3a", "lab-sweep", ...
+	Paper   string // the paper's name for it ("Figure 8"), empty for figures of our own
+	Caption string // one line: what it shows
+	// Options lists, for the user, which options the figure reads and their
+	// defaults, e.g. `Param("g", 0.001, 0.01, 0.1); LogX/LogY`.
+	Options string
+	// Build draws the figure. It must reject unknown metric/config names with
+	// an error and must not panic.
+	Build func(o Options) (*Figure, error)
+}
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Spec{}
+)
+
+// Register adds a figure to the registry. It is meant for init functions and
+// panics on a duplicate or malformed id (a programming error).
+func Register(s Spec) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if s.ID == "" || strings.ContainsAny(s.ID, " /\\") || s.Build == nil {
+		panic(fmt.Sprintf("plots: Register: bad spec %q (id must be non-empty without spaces or slashes, Build set)", s.ID))
+	}
+	if _, dup := registry[s.ID]; dup {
+		panic("plots: Register: duplicate figure id " + s.ID)
+	}
+	registry[s.ID] = s
+}
+
+// Lookup returns the spec registered under id.
+func Lookup(id string) (Spec, bool) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	s, ok := registry[id]
+	return s, ok
+}
+
+// Specs returns every registered spec ordered by id, with numbers compared
+// as numbers ("fig2" < "fig11").
+func Specs() []Spec {
+	regMu.RLock()
+	out := make([]Spec, 0, len(registry))
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	regMu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return naturalLess(out[i].ID, out[j].ID) })
+	return out
+}
+
+// IDs returns the registered ids in Specs order.
+func IDs() []string {
+	specs := Specs()
+	ids := make([]string, len(specs))
+	for i, s := range specs {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// Build builds the figure registered under id with the given options. The
+// returned figure's ID is the file stem to save it under: id itself with
+// default options, id plus a short hash of the options otherwise.
+func Build(id string, opts ...Option) (f *Figure, err error) {
+	s, ok := Lookup(id)
+	if !ok {
+		return nil, fmt.Errorf("plots: unknown figure %q (known: %s)", id, strings.Join(IDs(), ", "))
+	}
+	o := NewOptions(opts...)
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("plots: build %s: %v", id, r)
+		}
+	}()
+	f, err = s.Build(o)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, fmt.Errorf("plots: build %s: no figure", id)
+	}
+	f.ID = id
+	if slug := o.Slug(); slug != "" {
+		f.ID = id + "-" + slug
+	}
+	return f, nil
+}
+
+// Scale is an axis scale choice.
+type Scale int
+
+// Axis scales. ScaleDefault leaves the choice to the figure (the paper's).
+const (
+	ScaleDefault Scale = iota
+	ScaleLinear
+	ScaleLog
+)
+
+// Options are the user's choices for a figure; figures read the fields that
+// apply to them. Build them with NewOptions and the Option functions.
+type Options struct {
+	Metrics []string             // panels to draw, by metric name; empty = the paper's set
+	Configs []string             // series/configurations, e.g. "VQQ", "VQ-ft", a baseline name; empty = default
+	XScale  Scale                // x-axis scale
+	YScale  Scale                // y-axis scale
+	Params  map[string][]float64 // named numeric parameters, see each Spec's Options
+	Width   vg.Length            // canvas width; 0 = the figure's default
+	Height  vg.Length            // canvas height; 0 = the figure's default
+	Title   *string              // overall title; nil = the figure's default
+	set     []string             // what the user set, for Slug
+}
+
+// Option changes Options.
+type Option func(*Options)
+
+// NewOptions applies opts to empty Options.
+func NewOptions(opts ...Option) Options {
+	o := Options{Params: map[string][]float64{}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
+
+// Metrics chooses the metrics (panels) to draw, by the names the figure uses
+// (e.g. "MME", "POPE", "RealWorldQA").
+func Metrics(names ...string) Option {
+	return func(o *Options) {
+		o.Metrics = append([]string(nil), names...)
+		o.set = append(o.set, "m="+strings.Join(names, ","))
+	}
+}
+
+// Configs chooses the configurations or series to draw (e.g. "VQQ", "VQ-ft",
+// "VQ", or baseline model names).
+func Configs(names ...string) Option {
+	return func(o *Options) {
+		o.Configs = append([]string(nil), names...)
+		o.set = append(o.set, "c="+strings.Join(names, ","))
+	}
+}
+
+// LogX sets a logarithmic (true) or linear (false) x-axis.
+func LogX(on bool) Option {
+	return func(o *Options) {
+		o.XScale = map[bool]Scale{true: ScaleLog, false: ScaleLinear}[on]
+		o.set = append(o.set, "lx="+strconv.FormatBool(on))
+	}
+}
+
+// LogY sets a logarithmic (true) or linear (false) y-axis.
+func LogY(on bool) Option {
+	return func(o *Options) {
+		o.YScale = map[bool]Scale{true: ScaleLog, false: ScaleLinear}[on]
+		o.set = append(o.set, "ly="+strconv.FormatBool(on))
+	}
+}
+
+// Param sets a named list of numbers that a figure reads (its Spec.Options
+// says which).
+func Param(name string, values ...float64) Option {
+	return func(o *Options) {
+		if o.Params == nil {
+			o.Params = map[string][]float64{}
+		}
+		o.Params[name] = append([]float64(nil), values...)
+		o.set = append(o.set, fmt.Sprintf("p:%s=%v", name, values))
+	}
+}
+
+// Size sets the canvas size in inches.
+func Size(widthInches, heightInches float64) Option {
+	return func(o *Options) {
+		o.Width, o.Height = vg.Length(widthInches)*vg.Inch, vg.Length(heightInches)*vg.Inch
+		o.set = append(o.set, fmt.Sprintf("s=%gx%g", widthInches, heightInches))
+	}
+}
+
+// Title replaces the figure's overall title ("" removes it).
+func Title(t string) Option {
+	return func(o *Options) {
+		o.Title = &t
+		o.set = append(o.set, "t="+t)
+	}
+}
+
+// Slug is a short stable tag for the options the user set ("" when none):
+// 8 hex digits of a hash, so figures drawn with other options get other
+// file names.
+func (o Options) Slug() string {
+	if len(o.set) == 0 {
+		return ""
+	}
+	h := fnv.New32a()
+	for _, s := range o.set {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+// ParamOr returns the named parameter, or def when it is not set.
+func (o Options) ParamOr(name string, def ...float64) []float64 {
+	if v, ok := o.Params[name]; ok && len(v) > 0 {
+		return v
+	}
+	return def
+}
+
+// LogXOr reports whether the x-axis is logarithmic, def being the figure's default.
+func (o Options) LogXOr(def bool) bool { return scaleOr(o.XScale, def) }
+
+// LogYOr reports whether the y-axis is logarithmic, def being the figure's default.
+func (o Options) LogYOr(def bool) bool { return scaleOr(o.YScale, def) }
+
+func scaleOr(s Scale, def bool) bool {
+	switch s {
+	case ScaleLog:
+		return true
+	case ScaleLinear:
+		return false
+	}
+	return def
+}
+
+// SizeOr returns the canvas size, the figure's default where the user set none.
+func (o Options) SizeOr(w, h vg.Length) (vg.Length, vg.Length) {
+	if o.Width > 0 {
+		w = o.Width
+	}
+	if o.Height > 0 {
+		h = o.Height
+	}
+	return w, h
+}
+
+// TitleOr returns the overall title, def where the user set none.
+func (o Options) TitleOr(def string) string {
+	if o.Title != nil {
+		return *o.Title
+	}
+	return def
+}
+
+// Select returns the names in want, in want's order, checking each is in
+// all; with want empty it returns all. what names the kind ("metric") in
+// the error.
+func Select(what string, all, want []string) ([]string, error) {
+	if len(want) == 0 {
+		return append([]string(nil), all...), nil
+	}
+	known := map[string]bool{}
+	for _, a := range all {
+		known[a] = true
+	}
+	for _, w := range want {
+		if !known[w] {
+			return nil, fmt.Errorf("plots: unknown %s %q (known: %s)", what, w, strings.Join(all, ", "))
+		}
+	}
+	return append([]string(nil), want...), nil
+}
+
+// naturalLess compares strings with embedded numbers compared numerically.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitsPrefix(a), digitsPrefix(b)
+		if da != "" && db != "" {
+			na, _ := strconv.Atoi(da)
+			nb, _ := strconv.Atoi(db)
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digitsPrefix(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}
