@@ -1,0 +1,311 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/bfloat16"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/tokenscale/tokenscale/lib/backend"
+	"github.com/tokenscale/tokenscale/lib/safetensors"
+)
+
+// Model is a Llama causal LM bound to its weights and a backend.
+type Model struct {
+	// Config is the model's configuration.
+	Config *Config
+	// Backend runs the graphs.
+	Backend compute.Backend
+	// Root is the scope holding the weights ("model/...", "lm_head/...");
+	// Root.Store() is the model.Store.
+	Root *model.Scope
+
+	mu                      sync.Mutex
+	fwdIDs, fwdEmb          *model.Exec
+	stepIDs, stepEmb        *model.Exec
+	hasSharedBuffers, tried bool
+}
+
+// Load reads config.json and the safetensors weights (single or sharded) of
+// a Hugging Face Llama folder onto the backend of lib/backend, holding the
+// weights in dtype (dtypes.InvalidDType: float32).
+func Load(dir string, dtype dtypes.DType) (*Model, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if dtype != dtypes.InvalidDType {
+		cfg.DType = dtype
+	}
+	be, err := backend.New()
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	ckpt, err := safetensors.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("llama: load %s: %w", dir, err)
+	}
+	defer ckpt.Close()
+	root := model.NewStore().RootScope()
+	if err := LoadInto(root, cfg, ckpt, be); err != nil {
+		return nil, fmt.Errorf("llama: load %s: %w", dir, err)
+	}
+	return newModel(cfg, be, root), nil
+}
+
+func newModel(cfg *Config, be compute.Backend, root *model.Scope) *Model {
+	return &Model{Config: cfg, Backend: be, Root: root, hasSharedBuffers: be.HasSharedBuffers()}
+}
+
+// LoadInto loads every weight cfg.Weights() names from ckpt into variables
+// under root (see the variable layout in graph.go), converted to cfg.DType.
+// Each tensor is checked by name and shape first (dtype: only float tensors
+// convert) and read straight into its backend buffer, one at a time.
+// Tensors the configuration does not use are ignored. It is the way to put a
+// frozen Llama into a larger model's store.
+func LoadInto(root *model.Scope, cfg *Config, ckpt *safetensors.Checkpoint, be compute.Backend) (err error) {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	for _, w := range cfg.Weights() {
+		if _, err := ckpt.Check(w.Name, w.Shape...); err != nil {
+			return err
+		}
+	}
+	for _, w := range cfg.Weights() {
+		t, err := ckpt.Tensor(w.Name, cfg.DType, be)
+		if err != nil {
+			return err
+		}
+		if be != nil && !be.HasSharedBuffers() {
+			// Accelerator: move to the device and free the host copy.
+			if err := t.ToDevice(be, 0); err != nil {
+				return fmt.Errorf("tensor %q: %w", w.Name, err)
+			}
+		}
+		if err := setVariable(root, w.Name, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setVariable stores t at the scope path of Hugging Face name.
+func setVariable(root *model.Scope, name string, t *tensors.Tensor) error {
+	parts := strings.Split(name, ".")
+	s := root
+	for _, p := range parts[:len(parts)-1] {
+		s = s.At("%s", p)
+	}
+	v := s.VariableWithShape(parts[len(parts)-1], t.Shape())
+	return v.SetValue(t)
+}
+
+// NewRandom returns a model with random weights (normal, σ = 0.02; norm
+// weights 1 + N(0, 0.1²)), seeded: for benchmarks and tests.
+func NewRandom(cfg *Config, seed uint64) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	be, err := backend.New()
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x11a3a))
+	root := model.NewStore().RootScope()
+	for _, w := range cfg.Weights() {
+		sh := shapes.Make(cfg.DType, w.Shape...)
+		t, err := tensors.FromShapeForBackend(be, 0, sh)
+		if err != nil {
+			return nil, fmt.Errorf("llama: %w", err)
+		}
+		isNorm := strings.HasSuffix(w.Name, "norm.weight")
+		next := func() float64 {
+			if isNorm {
+				return 1 + 0.1*rng.NormFloat64()
+			}
+			return 0.02 * rng.NormFloat64()
+		}
+		t.MutableFlatData(func(flat any) {
+			switch f := flat.(type) {
+			case []float32:
+				for i := range f {
+					f[i] = float32(next())
+				}
+			case []bfloat16.BFloat16:
+				for i := range f {
+					f[i] = bfloat16.FromFloat64(next())
+				}
+			case []float64:
+				for i := range f {
+					f[i] = next()
+				}
+			default:
+				err = fmt.Errorf("llama: NewRandom does not fill dtype %s", cfg.DType)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := setVariable(root, w.Name, t); err != nil {
+			return nil, fmt.Errorf("llama: %w", err)
+		}
+	}
+	return newModel(cfg, be, root), nil
+}
+
+// Freeze marks every weight untrainable, so training modules built around
+// the model computes no gradients for it (gradients still flow through its
+// activations to trainable inputs such as fused vision embeddings).
+func (m *Model) Freeze() {
+	for v := range m.Root.IterVariables() {
+		v.SetTrainable(false)
+	}
+}
+
+// Output holds a forward pass's results per sequence, without padding.
+type Output struct {
+	// Logits[b][t] are the float32 logits over the vocabulary.
+	Logits [][][]float32
+	// Hidden[b][t] are the final hidden states (after the last RMSNorm,
+	// before the LM head), as float32.
+	Hidden [][][]float32
+}
+
+// Forward runs a batch of token-id sequences (of any lengths; they are
+// right-padded and masked) and returns logits and final hidden states for
+// every real position. The ids are fed exactly as given (no BOS is added).
+func (m *Model) Forward(batch [][]int) (*Output, error) {
+	if len(batch) == 0 {
+		return nil, errors.New("llama: forward: empty batch")
+	}
+	maxLen := 0
+	for i, seq := range batch {
+		if len(seq) == 0 {
+			return nil, fmt.Errorf("llama: forward: sequence %d is empty", i)
+		}
+		for j, id := range seq {
+			if id < 0 || id >= m.Config.VocabSize {
+				return nil, fmt.Errorf("llama: forward: sequence %d position %d: token id %d is outside the vocabulary [0, %d)", i, j, id, m.Config.VocabSize)
+			}
+		}
+		maxLen = max(maxLen, len(seq))
+	}
+	ids := make([]int32, len(batch)*maxLen)
+	pad := make([]bool, len(batch)*maxLen)
+	for i, seq := range batch {
+		for j, id := range seq {
+			ids[i*maxLen+j] = int32(id)
+			pad[i*maxLen+j] = true
+		}
+	}
+	logits, hidden, err := m.ForwardTensors(
+		tensors.FromFlatDataAndDimensions(ids, len(batch), maxLen),
+		tensors.FromFlatDataAndDimensions(pad, len(batch), maxLen))
+	if err != nil {
+		return nil, err
+	}
+	lf := tensors.MustCopyFlatData[float32](logits)
+	hf := tensors.MustCopyFlatData[float32](hidden)
+	v, h := m.Config.VocabSize, m.Config.HiddenSize
+	out := &Output{}
+	for i, seq := range batch {
+		var ls, hs [][]float32
+		for j := range seq {
+			k := i*maxLen + j
+			ls = append(ls, lf[k*v:(k+1)*v])
+			hs = append(hs, hf[k*h:(k+1)*h])
+		}
+		out.Logits = append(out.Logits, ls)
+		out.Hidden = append(out.Hidden, hs)
+	}
+	return out, nil
+}
+
+// ForwardTensors runs ids [batch, seq] (Int32) with padding [batch, seq]
+// (Bool, true for real tokens; nil: all real) and returns float32 logits
+// [batch, seq, vocab] and final hidden states [batch, seq, hidden].
+func (m *Model) ForwardTensors(ids, padding *tensors.Tensor) (logits, hidden *tensors.Tensor, err error) {
+	return m.forward(false, ids, padding)
+}
+
+// ForwardEmbeddings is ForwardTensors over input embeddings [batch, seq,
+// hidden] (any float dtype) instead of token ids: the path of fused vision
+// tokens.
+func (m *Model) ForwardEmbeddings(embeddings, padding *tensors.Tensor) (logits, hidden *tensors.Tensor, err error) {
+	return m.forward(true, embeddings, padding)
+}
+
+func (m *Model) forward(emb bool, x, padding *tensors.Tensor) (logits, hidden *tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("llama: forward: %v", r)
+		}
+	}()
+	if padding == nil {
+		d := x.Shape().Dimensions
+		padding = tensors.FromShape(shapes.Make(dtypes.Bool, d[0], d[1]))
+		padding.MutableFlatData(func(f any) {
+			for i := range f.([]bool) {
+				f.([]bool)[i] = true
+			}
+		})
+	}
+	m.mu.Lock()
+	exec := &m.fwdIDs
+	if emb {
+		exec = &m.fwdEmb
+	}
+	if *exec == nil {
+		*exec, err = model.NewExec(m.Backend, m.Root.Store(), func(_ *model.Scope, x, pad *Node) (*Node, *Node) {
+			opts := DecoderOptions{Padding: pad}
+			var l, h *Node
+			if emb {
+				l, h = CausalLM(m.Root, m.Config, nil, x, opts)
+			} else {
+				l, h = CausalLM(m.Root, m.Config, x, nil, opts)
+			}
+			return l, ConvertDType(h, dtypes.Float32)
+		})
+	}
+	e := *exec
+	m.mu.Unlock()
+	if err != nil {
+		return nil, nil, fmt.Errorf("llama: forward: %w", err)
+	}
+	out, err := e.Call(x, padding)
+	if err != nil {
+		return nil, nil, fmt.Errorf("llama: forward: %w", err)
+	}
+	return out[0], out[1], nil
+}
+
+// float32s is a helper for host-side math on logits.
+func softmaxInPlace(x []float64) {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = max(mx, v)
+	}
+	var s float64
+	for i, v := range x {
+		x[i] = math.Exp(v - mx)
+		s += x[i]
+	}
+	for i := range x {
+		x[i] /= s
+	}
+}
