@@ -29,8 +29,9 @@ Fits log P = β − α·log N (the paper's Eq. 22) to each (config, metric) grou
 of a tidy CSV with the columns config,N,benchmark,metric,value (any order,
 extra columns ignored; "tokenscale data" writes this layout, and so does the
 evaluation runner). Rows with an empty N (reference models) are skipped.
-Every other row needs N > 0 and a finite value > 0; each group needs at least
-two distinct N. Bad input is reported as FILE:LINE: problem, exit status 2.
+Every row of a fitted group needs N > 0 and a finite value > 0, and each
+group at least two distinct N (rows of groups left out by --metric/--config
+are not checked). Bad input is reported as FILE:LINE: problem, exit status 2.
 
 --metric takes "<metric>@<benchmark>" (e.g. "Overall@MME"; case and "_" for
 " " do not matter) or a bare metric name when only one benchmark has it.
@@ -92,9 +93,11 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 	header := []string{"metric", "config", "c", "alpha", "r2", "alpha_lo", "alpha_hi", "points", "note"}
 	out := [][]string{header}
 	for _, g := range groups {
-		if err := scaling.Check(g.n, g.p); err != nil {
-			return usagef("%s:%d: %s, config %q: %v", name, g.line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
+		if err := g.parse(name); err != nil {
+			return err
 		}
+	}
+	for _, g := range groups {
 		f, err := fitFn(g.n, g.p)
 		if err != nil {
 			return fmt.Errorf("fit %s %s: %w", g.id, g.config, err)
@@ -120,15 +123,24 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 	return w.Error()
 }
 
-// tidyGroup is the points of one (config, metric) in a tidy CSV.
+// tidyGroup is the rows of one (config, metric) in a tidy CSV.
 type tidyGroup struct {
 	config, benchmark, metric, id string
-	line                          int // first line of the group
-	n, p                          []float64
+	rows                          []tidyRow
+	n, p                          []float64 // filled by parse
+}
+
+// tidyRow is one data row as read (N non-empty).
+type tidyRow struct {
+	line     int
+	n, value string
 }
 
 // readTidy reads config,N,benchmark,metric,value rows into groups, in order
-// of first appearance. Every problem is a usage error naming file and line.
+// of first appearance; rows with an empty N are skipped. Numbers are parsed
+// later (parse), after --metric and --config have chosen the groups, so a
+// bad row elsewhere in the file does not stop a fit. Every problem is a
+// usage error naming the file and line.
 func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -167,43 +179,55 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 		if get("N") == "" {
 			continue // a reference model's row (tokenscale data's baselines)
 		}
-		n, err := strconv.ParseFloat(get("N"), 64)
-		switch {
-		case err != nil:
-			return nil, usagef("%s:%d: N %q is not a number", name, line, get("N"))
-		case math.IsNaN(n) || math.IsInf(n, 0):
-			return nil, usagef("%s:%d: N %q is not finite", name, line, get("N"))
-		case n <= 0:
-			return nil, usagef("%s:%d: N = %s must be > 0", name, line, get("N"))
-		}
-		v, err := strconv.ParseFloat(get("value"), 64)
-		switch {
-		case get("value") == "":
-			return nil, usagef("%s:%d: empty value", name, line)
-		case err != nil:
-			return nil, usagef("%s:%d: value %q is not a number", name, line, get("value"))
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			return nil, usagef("%s:%d: value %q is not finite", name, line, get("value"))
-		case v <= 0:
-			return nil, usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, line, get("value"))
-		}
 		if get("metric") == "" || get("benchmark") == "" {
 			return nil, usagef("%s:%d: empty benchmark or metric", name, line)
 		}
 		k := [3]string{get("config"), get("benchmark"), get("metric")}
 		g := index[k]
 		if g == nil {
-			g = &tidyGroup{config: k[0], benchmark: k[1], metric: k[2], id: paperdata.MetricID(k[1], k[2]), line: line}
+			g = &tidyGroup{config: k[0], benchmark: k[1], metric: k[2], id: paperdata.MetricID(k[1], k[2])}
 			index[k] = g
 			groups = append(groups, g)
 		}
-		g.n = append(g.n, n)
-		g.p = append(g.p, v)
+		g.rows = append(g.rows, tidyRow{line: line, n: get("N"), value: get("value")})
 	}
 	if len(groups) == 0 {
 		return nil, usagef("%s: no rows with N to fit", name)
 	}
 	return groups, nil
+}
+
+// parse checks and converts a group's rows: N and value finite and > 0, at
+// least two distinct N.
+func (g *tidyGroup) parse(name string) error {
+	for _, r := range g.rows {
+		n, err := strconv.ParseFloat(r.n, 64)
+		switch {
+		case err != nil:
+			return usagef("%s:%d: N %q is not a number", name, r.line, r.n)
+		case math.IsNaN(n) || math.IsInf(n, 0):
+			return usagef("%s:%d: N %q is not finite", name, r.line, r.n)
+		case n <= 0:
+			return usagef("%s:%d: N = %s must be > 0", name, r.line, r.n)
+		}
+		v, err := strconv.ParseFloat(r.value, 64)
+		switch {
+		case r.value == "":
+			return usagef("%s:%d: empty value", name, r.line)
+		case err != nil:
+			return usagef("%s:%d: value %q is not a number", name, r.line, r.value)
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return usagef("%s:%d: value %q is not finite", name, r.line, r.value)
+		case v <= 0:
+			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.line, r.value)
+		}
+		g.n = append(g.n, n)
+		g.p = append(g.p, v)
+	}
+	if err := scaling.Check(g.n, g.p); err != nil {
+		return usagef("%s:%d: %s, config %q: %v", name, g.rows[0].line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
+	}
+	return nil
 }
 
 func csvErr(err error) error {

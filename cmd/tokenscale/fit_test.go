@@ -71,6 +71,14 @@ func TestFitFilters(t *testing.T) {
 	if recs := parseCSVOut(t, out); code != 0 || len(recs) != 2 || recs[1][0] != "CIDEr@COCO VAL" {
 		t.Errorf("--metric CIDEr: exit %d, %q", code, recs)
 	}
+	// A bad row outside the chosen metric does not stop the fit.
+	bad := writeFile(t, "bad.csv", "config,N,benchmark,metric,value\nA,1,B,m,10\nA,8,B,m,20\nA,1,C,x,0\n")
+	if out, errOut, code := runCLI(t, "", "fit", "--csv", bad, "--metric", "m@B"); code != 0 || !strings.Contains(out, "m@B,A,") {
+		t.Errorf("fit around a bad row: exit %d %s\n%s", code, errOut, out)
+	}
+	if _, errOut, code := runCLI(t, "", "fit", "--csv", bad); code != 2 || !strings.Contains(errOut, bad+":4: value 0 must be > 0") {
+		t.Errorf("fit of every group with a bad row: exit %d %s", code, errOut)
+	}
 	// Reading stdin, markdown output.
 	out, _, code = runCLI(t, all, "fit", "--csv", "-", "--metric", "Overall@MME", "--format", "markdown")
 	if code != 0 || strings.Count(out, "\n") != 5 {
@@ -105,6 +113,7 @@ func TestFitErrors(t *testing.T) {
 		{"unknown config", good, []string{"--config", "Z"}, []string{`no configuration "Z"`}},
 		{"bad method", good, []string{"--method", "lbfgs"}, []string{"--method"}},
 		{"bad level", good, []string{"--level", "2"}, []string{"--level"}},
+		{"bad row in the chosen group", good + "A,16,B,m,zero\nA,1,C,x,0\n", []string{"--metric", "m@B"}, []string{":4:", `value "zero" is not a number`}},
 	} {
 		args := []string{"fit"}
 		var path string
