@@ -1,0 +1,54 @@
+package benchgen
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tokenscale/tokenscale/lib/eval"
+)
+
+func TestWriteDeterministicAndReadable(t *testing.T) {
+	dir := t.TempDir()
+	for _, b := range eval.Benchmarks() {
+		p1, p2 := filepath.Join(dir, b.Name+"1.tsv"), filepath.Join(dir, b.Name+"2.tsv")
+		if err := Write(p1, b, 6, 42); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(p2, b, 6, 42); err != nil {
+			t.Fatal(err)
+		}
+		d1, _ := os.ReadFile(p1)
+		d2, _ := os.ReadFile(p2)
+		if !bytes.Equal(d1, d2) {
+			t.Errorf("%s: not deterministic in the seed", b.Name)
+		}
+		items, err := eval.ReadAll(p1, b)
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name, err)
+		}
+		for _, it := range items {
+			img, err := png.Decode(bytes.NewReader(it.Images[0]))
+			if err != nil || img.Bounds().Dx() != ImageSize {
+				t.Fatalf("%s index %s: image %v", b.Name, it.Index, err)
+			}
+		}
+	}
+}
+
+func TestMMEPairsShareImages(t *testing.T) {
+	b, _ := eval.Lookup("MME")
+	p := filepath.Join(t.TempDir(), "mme.tsv")
+	if err := Write(p, b, 8, 5); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := eval.ReadAll(p, b)
+	for i := 0; i+1 < len(items); i += 2 {
+		a, c := items[i], items[i+1]
+		if !bytes.Equal(a.Images[0], c.Images[0]) || a.ImageKey != c.ImageKey || a.Answer == c.Answer {
+			t.Errorf("items %s/%s: not a yes/no pair on one image", a.Index, c.Index)
+		}
+	}
+}
