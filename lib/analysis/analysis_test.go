@@ -50,7 +50,7 @@ func TestDifferences(t *testing.T) {
 			t.Errorf("VQQ − %s %s: [%g, %g], want [%g, %g]", tc.b.Short(), tc.metric, d[0].Min, d[0].Max, tc.min, tc.max)
 		}
 	}
-	all, err := Differences(paperdata.VQQ, paperdata.VQ, nil)
+	all, err := Differences(paperdata.VQQ, paperdata.VQ, paperdata.Metrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +66,37 @@ func TestDifferences(t *testing.T) {
 				t.Errorf("%s N=%d: Δ %g ≠ %g − %g", d.Metric.ID, d.N[i], d.Delta[i], d.PA[i], d.PB[i])
 			}
 		}
+	}
+}
+
+func TestDiffPanels(t *testing.T) {
+	d, err := Differences(paperdata.VQQ, paperdata.VQFT, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d) != 18 {
+		t.Fatalf("%d series, want 18", len(d))
+	}
+	p := DiffPanels(d)
+	if len(p) != 4 {
+		t.Fatalf("%d panels", len(p))
+	}
+	n := 0
+	for _, q := range p {
+		n += len(q.Series)
+	}
+	if n != 18 {
+		t.Errorf("%d series in panels, want 18", n)
+	}
+	// Figure 11 (authors' rendering): MME [−21.9, 276.1], OCRBench [−54, 28],
+	// the all-positive panel up to 18.4.
+	for i, want := range [][2]float64{{-21.9, 276.1}, {-54, 28}} {
+		if math.Abs(p[i].Min-want[0]) > 0.05 || math.Abs(p[i].Max-want[1]) > 0.05 {
+			t.Errorf("panel %q: [%g, %g], want %v", p[i].Title, p[i].Min, p[i].Max, want)
+		}
+	}
+	if p[3].Min < 0 || math.Abs(p[3].Max-18.4) > 0.05 {
+		t.Errorf("panel %q: [%g, %g], want [≥0, 18.4]", p[3].Title, p[3].Min, p[3].Max)
 	}
 }
 
@@ -199,7 +230,7 @@ func TestCompareBaselines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cmp) != 26 {
+	if len(cmp) != 18 {
 		t.Fatalf("%d comparisons", len(cmp))
 	}
 	for _, c := range cmp {
@@ -229,4 +260,13 @@ func ExampleDifferences() {
 	// Output:
 	// [1 8 16 32 64 128 256 384 512 768]
 	// [7 -5 -4 6 -8 -18 -54 -51 -11 28]
+}
+
+func ExampleScalingCurves() {
+	m, _ := paperdata.LookupMetric("Overall@MME")
+	curves, _ := ScalingCurves(paperdata.VQQ, []paperdata.Metric{m})
+	f := curves[0].Fit
+	fmt.Printf("%s: c = %.4e, alpha = %.4f\n", m.ID, f.C, f.Alpha) // Table 1: 1.9911e-59, -0.0516
+	// Output:
+	// Overall@MME: c = 1.9911e-59, alpha = -0.0516
 }

@@ -55,14 +55,14 @@ func (c Comparison) Beaten(cfg paperdata.Config) []int {
 }
 
 // CompareBaselines builds the Figure 13 data for every given metric (nil:
-// all 26), configuration (nil: VQQ only) and baseline model (nil:
+// the 18 of Table 1), configuration (nil: VQQ only) and baseline model (nil:
 // Fig13Models).
 func CompareBaselines(cfgs []paperdata.Config, metrics []paperdata.Metric, models []string) ([]Comparison, error) {
 	if cfgs == nil {
 		cfgs = []paperdata.Config{paperdata.VQQ}
 	}
 	if metrics == nil {
-		metrics = paperdata.Metrics()
+		metrics = paperdata.Table1Metrics()
 	}
 	if models == nil {
 		models = Fig13Models

@@ -18,11 +18,11 @@ type DiffSeries struct {
 	Min, Max float64 // range of Delta
 }
 
-// Differences returns ΔP = P_a − P_b for every given metric (nil: all 26
-// Appendix D metrics, in the appendix's order).
+// Differences returns ΔP = P_a − P_b for every given metric (nil: the 18 of
+// Table 1, in its order; paperdata.Metrics() for all 26).
 func Differences(a, b paperdata.Config, metrics []paperdata.Metric) ([]DiffSeries, error) {
 	if metrics == nil {
-		metrics = paperdata.Metrics()
+		metrics = paperdata.Table1Metrics()
 	}
 	out := make([]DiffSeries, 0, len(metrics))
 	for _, m := range metrics {
@@ -50,4 +50,50 @@ func minMax(v []float64) (lo, hi float64) {
 		lo, hi = min(lo, x), max(hi, x)
 	}
 	return lo, hi
+}
+
+// DiffPanel is one panel of Figure 11 or 12: series on a common scale.
+type DiffPanel struct {
+	Title    string
+	Series   []DiffSeries
+	Min, Max float64 // range of ΔP over the panel's series
+}
+
+// DiffPanels splits series into the four panels of Figures 11 and 12,
+// grouped by scale and sign: MME (scores out of 2800), OCRBench (out of
+// 1000), percentage metrics whose ΔP changes sign or is negative somewhere,
+// and percentage metrics with ΔP ≥ 0 at every N. The paper does not state
+// its rule; this one gives Figure 11's right panel its range [0, 18.4]
+// (checked in the tests). Empty panels are left out.
+func DiffPanels(series []DiffSeries) []DiffPanel {
+	panels := []DiffPanel{
+		{Title: "MME"},
+		{Title: "OCRBench"},
+		{Title: "percentage metrics, ΔP of either sign"},
+		{Title: "percentage metrics, ΔP ≥ 0"},
+	}
+	for _, s := range series {
+		i := 3
+		switch {
+		case s.Metric.Benchmark == "MME":
+			i = 0
+		case s.Metric.Benchmark == "OCRBench":
+			i = 1
+		case s.Min < 0:
+			i = 2
+		}
+		panels[i].Series = append(panels[i].Series, s)
+	}
+	out := panels[:0]
+	for _, p := range panels {
+		if len(p.Series) == 0 {
+			continue
+		}
+		p.Min, p.Max = p.Series[0].Min, p.Series[0].Max
+		for _, s := range p.Series[1:] {
+			p.Min, p.Max = min(p.Min, s.Min), max(p.Max, s.Max)
+		}
+		out = append(out, p)
+	}
+	return out
 }
