@@ -150,7 +150,7 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 		return nil, usagef("%s:1: empty file (want a header config,N,benchmark,metric,value)", name)
 	}
 	if err != nil {
-		return nil, usagef("%s: %v", name, csvErr(err))
+		return nil, csvErr(name, err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -170,7 +170,7 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, usagef("%s: %v", name, csvErr(err))
+			return nil, csvErr(name, err)
 		}
 		if len(rec) != len(head) {
 			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
@@ -230,12 +230,13 @@ func (g *tidyGroup) parse(name string) error {
 	return nil
 }
 
-func csvErr(err error) error {
+// csvErr turns a CSV syntax error into "FILE:LINE: problem".
+func csvErr(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+		return usagef("%s:%d: %v", name, pe.Line, pe.Err)
 	}
-	return err
+	return usagef("%s: %v", name, err)
 }
 
 // selectGroups applies --metric and --config.

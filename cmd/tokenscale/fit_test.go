@@ -107,7 +107,7 @@ func TestFitErrors(t *testing.T) {
 		{"P empty", "config,N,benchmark,metric,value\nA,1,B,m,\n", nil, []string{":2:", "empty value"}},
 		{"one N", "config,N,benchmark,metric,value\nA,8,B,m,10\nA,8,B,m,11\nA,1,C,m,3\nA,2,C,m,4\n", nil, []string{":2:", "m@B", "at least 2 distinct values of N"}},
 		{"fields", "config,N,benchmark,metric,value\nA,1,B,m,10,extra\n", nil, []string{":2:", "fields"}},
-		{"quote", "config,N,benchmark,metric,value\nA,1,\"B,m,10\n", nil, []string{"line 2"}},
+		{"quote", "config,N,benchmark,metric,value\nA,1,\"B,m,10\n", nil, []string{":2:", "quote"}},
 		{"no rows", "config,N,benchmark,metric,value\nLLaVA,,B,m,10\n", nil, []string{"no rows with N"}},
 		{"unknown metric", good, []string{"--metric", "Overall@MME"}, []string{`no metric "Overall@MME"`, "m@B"}},
 		{"unknown config", good, []string{"--config", "Z"}, []string{`no configuration "Z"`}},
