@@ -82,6 +82,13 @@ func TestArithmeticIdentities(t *testing.T) {
 		if ok1 && ok2 && ok3 && math.Abs(o-p-c) > 0.15 {
 			t.Errorf("%s: MME Overall %g ≠ %g + %g", model, o, p, c)
 		}
+		a, ok1 := BaselineValue(model, "aAcc@HallusionBench")
+		f, ok2 := BaselineValue(model, "fAcc@HallusionBench")
+		q, ok3 := BaselineValue(model, "qAcc@HallusionBench")
+		h, ok4 := BaselineValue(model, "Overall@HallusionBench")
+		if ok1 && ok2 && ok3 && ok4 && math.Abs(h-(a+f+q)/3) > 0.1 {
+			t.Errorf("%s: HallusionBench Overall %g ≠ mean(%g, %g, %g)", model, h, a, f, q)
+		}
 	}
 }
 
