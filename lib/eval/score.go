@@ -203,9 +203,10 @@ var (
 // (questions are paired by image_key); score(c) = acc + acc+ (max 200).
 // Perception = Σ score over the 10 perception categories, Cognition = Σ over
 // the 4 cognition categories, Overall = Perception + Cognition (max 2800).
-// Categories absent from the predictions contribute nothing (VLMEvalKit
-// requires all 14; a partial file is accepted here so that small generated
-// benchmarks can be scored).
+// Categories absent from the predictions contribute nothing, and a
+// super-category none of whose categories is present is not reported
+// (VLMEvalKit requires all 14; a partial file is accepted here so that small
+// generated benchmarks can be scored).
 func ScoreMME(preds []Prediction) (Metrics, error) {
 	type group struct{ hits []bool }
 	cats := map[string]map[string]*group{}
@@ -251,8 +252,24 @@ func ScoreMME(preds []Prediction) (Metrics, error) {
 		}
 		return s
 	}
-	m["Perception"], m["Cognition"] = sum(MMEPerception), sum(MMECognition)
-	m["Overall"] = m["Perception"] + m["Cognition"]
+	// A super-category with none of its categories present is left out
+	// rather than reported as 0.
+	var overall float64
+	for _, sc := range []struct {
+		name string
+		cats []string
+	}{{"Perception", MMEPerception}, {"Cognition", MMECognition}} {
+		present := false
+		for _, c := range sc.cats {
+			_, ok := cats[c]
+			present = present || ok
+		}
+		if present {
+			m[sc.name] = sum(sc.cats)
+			overall += m[sc.name]
+		}
+	}
+	m["Overall"] = overall
 	return m, nil
 }
 
@@ -540,8 +557,8 @@ func OCRBenchHit(category, prediction string, answers []string) bool {
 	return false
 }
 
-// ScoreOCRBench counts hits ([OCRBenchHit]) per category and reports the five
-// groups of [OCRBenchGroups], "Final Score" = their sum (the number of
+// ScoreOCRBench counts hits ([OCRBenchHit]) per category and reports the
+// groups of [OCRBenchGroups] that have items, "Final Score" = their sum (the number of
 // correct items, out of 1000 on the full benchmark) and "Final Score Norm" =
 // Final Score/10.
 func ScoreOCRBench(preds []Prediction) (Metrics, error) {
@@ -556,16 +573,21 @@ func ScoreOCRBench(preds []Prediction) (Metrics, error) {
 		if !known[p.Category] {
 			return nil, fmt.Errorf("index %q: unknown OCRBench category %q", p.Index, p.Category)
 		}
-		count[p.Category] += b2f(OCRBenchHit(p.Category, p.Prediction, p.answers()))
+		count[p.Category] += b2f(OCRBenchHit(p.Category, p.Prediction, p.answers())) // also marks the category present
 	}
 	m := Metrics{}
 	var total float64
 	for _, g := range OCRBenchGroups {
 		var s float64
+		present := false
 		for _, c := range g.Categories {
 			s += count[c]
+			_, ok := count[c]
+			present = present || ok
 		}
-		m[g.Name] = s
+		if present { // groups without items are not reported as 0
+			m[g.Name] = s
+		}
 		total += s
 	}
 	m["Final Score"], m["Final Score Norm"] = total, total/10

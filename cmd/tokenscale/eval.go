@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/eval/benchgen"
+)
+
+func init() {
+	register(&command{
+		name:    "eval",
+		summary: "run a model on a benchmark file (VLMEvalKit TSV), resumably, and score it; sweep N; generate test benchmarks",
+		run:     runEval,
+	})
+}
+
+// modelLoader turns a --model value into an Answerer for N queries and a
+// configuration; ok is false when the loader does not recognise the value.
+type modelLoader func(spec string, n int, cfg eval.Config) (a eval.Answerer, ok bool, err error)
+
+// modelLoaders are tried in order. The real model (lib/vlm) is not in this
+// build yet; when it lands, a loader for checkpoint directories goes first.
+var modelLoaders = []modelLoader{loadReferenceModels}
+
+// modelHelp lists the --model values this build accepts.
+const modelHelp = `--model accepts:
+  oracle          answers every item with its ground truth (checks a benchmark file and the scorers: maximum scores)
+  constant:TEXT   answers TEXT to every item (trivial baselines, e.g. constant:Yes for POPE)
+A checkpoint directory of the paper's model is not supported yet: the vision-language model package (lib/vlm) is not in this build.`
+
+func loadReferenceModels(spec string, _ int, _ eval.Config) (eval.Answerer, bool, error) {
+	switch {
+	case spec == "oracle":
+		return eval.Oracle{}, true, nil
+	case strings.HasPrefix(spec, "constant:"):
+		return eval.Constant(strings.TrimPrefix(spec, "constant:")), true, nil
+	}
+	return nil, false, nil
+}
+
+// loadModel expands {N} in spec and asks each loader in turn.
+func loadModel(spec string, n int, cfg eval.Config) (eval.Answerer, error) {
+	spec = strings.ReplaceAll(spec, "{N}", strconv.Itoa(n))
+	for _, l := range modelLoaders {
+		a, ok, err := l(spec, n, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return a, nil
+		}
+	}
+	if _, err := os.Stat(spec); err == nil {
+		return nil, usagef("cannot load model %q: this build cannot run a checkpoint yet.\n%s", spec, modelHelp)
+	}
+	return nil, usagef("unknown --model %q.\n%s", spec, modelHelp)
+}
+
+// benchOf returns the benchmark named by name, or else by the file's name
+// ("MMStar.tsv", "SEEDBench_IMG_sample.tsv" → the longest benchmark name it
+// starts with).
+func benchOf(name, file string) (eval.Benchmark, error) {
+	if name != "" {
+		b, err := eval.Lookup(name)
+		if err != nil {
+			return b, usagef("%v", err)
+		}
+		return b, nil
+	}
+	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	if b, err := eval.Lookup(base); err == nil {
+		return b, nil
+	}
+	var best eval.Benchmark
+	for _, b := range eval.Benchmarks() {
+		if strings.HasPrefix(strings.ToLower(base), strings.ToLower(b.Name)) && len(b.Name) > len(best.Name) {
+			best = b
+		}
+	}
+	if best.Name == "" {
+		return best, usagef("cannot tell the benchmark of %s from its name; give --name (one of the VLMEvalKit names, e.g. MMStar, COCO_VAL)", file)
+	}
+	return best, nil
+}
+
+func runEval(env *cmdEnv, args []string) error {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return dispatch(env, "eval", map[string]func(*cmdEnv, []string) error{
+			"sweep":    runEvalSweep,
+			"generate": runEvalGenerate,
+		}, args)
+	}
+	fs := newFlags(env, "eval", `eval --model MODEL --bench FILE.tsv [--name BENCH] [--n N] [--config vqq|vq|vq-ft] [--limit K] [--predictions OUT.jsonl]
+       tokenscale eval sweep --model MODEL --bench FILE.tsv[,FILE…|DIR] [--n 1,8,…] [--config C] [--out DIR] [--csv OUT.csv]
+       tokenscale eval generate --out DIR [--items 20] [--seed 1] [--name BENCH,…]
+
+Runs MODEL on every item of a benchmark file in VLMEvalKit's TSV layout with
+the dataset's default VLMEvalKit prompt and the paper's greedy max-new-token
+budget (spec §5.1), appends each answer to a predictions file (JSONL) as soon
+as it is known, and prints the scores as JSON. Re-running the same command
+after an interruption resumes: items already in the predictions file are not
+generated again. The benchmark is named by --name or by the file name.
+
+`+modelHelp)
+	model := fs.String("model", "", "model to evaluate (required)")
+	bench := fs.String("bench", "", "benchmark file, VLMEvalKit TSV (required)")
+	name := fs.String("name", "", "benchmark name (default: from the file name)")
+	n := fs.Int("n", 0, "number of learnable queries N of the model (labels the run)")
+	config := fs.String("config", "vqq", "fusion input configuration: vqq, vq or vq-ft")
+	limit := fs.Int("limit", 0, "evaluate only the first K items (0: all)")
+	preds := fs.String("predictions", "", "predictions file (default predictions/<config>_N<N>_<benchmark>.jsonl)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *bench == "" {
+		return usagef("eval: --model and --bench are required")
+	}
+	if fs.NArg() > 0 {
+		return usagef("eval: unexpected arguments %q", fs.Args())
+	}
+	b, err := benchOf(*name, *bench)
+	if err != nil {
+		return err
+	}
+	cfg, err := eval.ParseConfig(*config)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	a, err := loadModel(*model, *n, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAnswerer(a)
+	if *preds == "" {
+		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
+	}
+	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
+		Predictions: *preds, Limit: *limit,
+		Progress: func(done, gen int) {
+			if done%50 == 0 {
+				fmt.Fprintf(env.stderr, "%s: %d items (%d generated)\n", b.Name, done, gen)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return printJSON(env.stdout, map[string]any{
+		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
+		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "metrics": res.Metrics,
+	})
+}
+
+func closeAnswerer(a eval.Answerer) {
+	if c, ok := a.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// benchFiles expands a comma-separated list of files and directories (every
+// *.tsv in a directory whose name names a benchmark).
+func benchFiles(list string) ([]eval.BenchFile, error) {
+	var out []eval.BenchFile
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, usagef("--bench: %v", err)
+		}
+		paths := []string{p}
+		if st.IsDir() {
+			paths, _ = filepath.Glob(filepath.Join(p, "*.tsv"))
+			sort.Strings(paths)
+			if len(paths) == 0 {
+				return nil, usagef("--bench: no .tsv files in %s", p)
+			}
+		}
+		for _, f := range paths {
+			b, err := benchOf("", f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, eval.BenchFile{Bench: b, Path: f})
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("--bench: no benchmark files")
+	}
+	return out, nil
+}
+
+func parseNs(s string) ([]int, error) {
+	var ns []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 {
+			return nil, usagef("--n: %q is not a positive integer", f)
+		}
+		ns = append(ns, v)
+	}
+	return ns, nil
+}
+
+func runEvalSweep(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "eval sweep", `eval sweep --model MODEL --bench FILE.tsv[,FILE…|DIR] [--n 1,8,…] [--config vqq|vq|vq-ft] [--limit K] [--out DIR] [--csv OUT.csv]
+
+Runs every benchmark file for every N (resumably: one predictions file per
+configuration, N and benchmark under --out) and writes the scores in the tidy
+layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
+"{N}" is replaced by each N (the paper has one checkpoint per N).
+
+`+modelHelp)
+	model := fs.String("model", "", "model to evaluate; {N} is replaced by N (required)")
+	bench := fs.String("bench", "", "benchmark files or directories, comma-separated (required)")
+	nsFlag := fs.String("n", "1,8,16,32,64,128,256,384,512,768", "the values of N, comma-separated")
+	config := fs.String("config", "vqq", "fusion input configuration: vqq, vq or vq-ft")
+	limit := fs.Int("limit", 0, "evaluate only the first K items of each file (0: all)")
+	out := fs.String("out", "predictions", "directory of the predictions files")
+	csvPath := fs.String("csv", "-", "tidy CSV output (- for stdout)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *bench == "" {
+		return usagef("eval sweep: --model and --bench are required")
+	}
+	files, err := benchFiles(*bench)
+	if err != nil {
+		return err
+	}
+	ns, err := parseNs(*nsFlag)
+	if err != nil {
+		return err
+	}
+	cfg, err := eval.ParseConfig(*config)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if _, err := loadModel(*model, ns[0], cfg); err != nil { // fail before any work
+		return err
+	}
+	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
+		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit,
+		Model: func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
+		Progress: func(n int, bench string, done, gen int) {
+			if done%50 == 0 {
+				fmt.Fprintf(env.stderr, "N=%d %s: %d items (%d generated)\n", n, bench, done, gen)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	w := env.stdout
+	if *csvPath != "-" {
+		f, err := os.Create(*csvPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := eval.WriteTidy(w, results, true); err != nil {
+		return err
+	}
+	if *csvPath != "-" {
+		fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))
+	}
+	return nil
+}
+
+func runEvalGenerate(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "eval generate", `eval generate --out DIR [--items 20] [--seed 1] [--name BENCH,…]
+
+Writes small synthetic benchmark files (<Name>.tsv, VLMEvalKit layout, images
+drawn by code) for the paper's 15 benchmarks or the ones named, to exercise
+the harness anywhere. Their scores are not comparable with the paper's.`)
+	out := fs.String("out", "", "output directory (required)")
+	items := fs.Int("items", 20, "items per benchmark")
+	seed := fs.Uint64("seed", 1, "random seed")
+	names := fs.String("name", "", "benchmarks to write, comma-separated (default: all 15)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("eval generate: --out is required")
+	}
+	if *items < 1 {
+		return usagef("eval generate: --items must be ≥ 1")
+	}
+	var written []string
+	if *names == "" {
+		files, err := benchgen.WriteAll(*out, *items, *seed)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			written = append(written, f.Path)
+		}
+	} else {
+		for i, nm := range strings.Split(*names, ",") {
+			b, err := eval.Lookup(nm)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			p := filepath.Join(*out, b.Name+".tsv")
+			if err := benchgen.Write(p, b, *items, *seed+uint64(i)*7919); err != nil {
+				return err
+			}
+			written = append(written, p)
+		}
+	}
+	for _, p := range written {
+		fmt.Fprintln(env.stdout, p)
+	}
+	return nil
+}
