@@ -59,7 +59,7 @@ func rmsNorm(scope *model.Scope, x *Node, eps float64) *Node {
 		VariableWithShape("weight", shapes.Make(dtype, x.Shape().Dim(-1))).NodeValue(x.Graph())
 	xf := ConvertDType(x, dtypes.Float32)
 	ms := ReduceAndKeep(Square(xf), ReduceMean, -1)
-	xf = Mul(xf, Rsqrt(AddScalar(ms, eps)))
+	xf = Div(xf, Sqrt(AddScalar(ms, eps))) // Div, not Rsqrt: GoMLX has no Rsqrt gradient
 	wdims := make([]int, x.Rank())
 	for i := range wdims {
 		wdims[i] = 1
@@ -79,7 +79,7 @@ func ropeCosSin(positions *Node, headDim int, theta float64, dtype dtypes.DType)
 		inv[i], inv[i+half] = f, f
 	}
 	angles := Mul(ExpandAxes(ConvertDType(positions, dtypes.Float32), -1), Reshape(Const(g, inv), 1, 1, headDim)) // [B, T, D]
-	angles = ExpandAxes(angles, 2)                                                           // [B, T, 1, D]
+	angles = ExpandAxes(angles, 2)                                                                                // [B, T, 1, D]
 	return ConvertDType(Cos(angles), dtype), ConvertDType(Sin(angles), dtype)
 }
 
@@ -190,7 +190,7 @@ func Decoder(scope *model.Scope, cfg *Config, x *Node, opts DecoderOptions) (hid
 		if positions == nil {
 			positions = BroadcastToDims(Add(Iota(g, shapes.Make(dtypes.Int32, 1, t), 1), off), b, t)
 		}
-		qSlot := Add(qIdx, off)                                                     // [T, 1]
+		qSlot := Add(qIdx, off)                                                   // [T, 1]
 		causal := LessOrEqual(Iota(g, shapes.Make(dtypes.Int32, 1, s), 1), qSlot) // [T, S]
 		mask = LogicalAnd(BroadcastToDims(Reshape(causal, 1, t, s), b, t, s),
 			BroadcastToDims(Reshape(c.Valid, b, 1, s), b, t, s))
