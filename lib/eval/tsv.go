@@ -74,7 +74,8 @@ const refMaxLen = 64
 // a header row, tab-separated, cells optionally double-quoted (pandas
 // writes them so; a quoted cell may hold tabs and newlines). Columns:
 // index, image (base64; or a Python list of base64 strings; or, when at most
-// 64 characters, the index of an earlier row whose image it shares),
+// 64 characters, the index of an earlier row whose image it shares; rows with
+// an empty image cell are skipped, as VLMEvalKit does),
 // question, answer, options A…Z, hint, category, l2-category, image_path and
 // any benchmark-specific columns (kept in Item.Fields).
 type Reader struct {
@@ -85,8 +86,9 @@ type Reader struct {
 	col   map[string]int
 	row   int
 	// shared holds the images of rows that later rows refer to.
-	shared map[string][][]byte
-	need   map[string]bool
+	shared  map[string][][]byte
+	need    map[string]bool
+	skipped int
 }
 
 // Open opens a benchmark file for b. It checks the header (index, image,
@@ -191,8 +193,23 @@ func (r *Reader) csvErr(err error) error {
 // Close closes the file.
 func (r *Reader) Close() error { return r.f.Close() }
 
-// Next returns the next row, or io.EOF after the last one.
+// Skipped returns the number of rows skipped so far because their image
+// cell is empty (VLMEvalKit drops such rows too).
+func (r *Reader) Skipped() int { return r.skipped }
+
+// Next returns the next row with an image, or io.EOF after the last one.
 func (r *Reader) Next() (*Item, error) {
+	for {
+		it, err := r.next()
+		if it != nil || err != nil {
+			return it, err
+		}
+		r.skipped++
+	}
+}
+
+// next reads one row; it returns nil, nil for a row without an image.
+func (r *Reader) next() (*Item, error) {
 	rec, err := r.cr.Read()
 	if err == io.EOF {
 		return nil, io.EOF
@@ -210,6 +227,9 @@ func (r *Reader) Next() (*Item, error) {
 			return rec[i]
 		}
 		return ""
+	}
+	if strings.TrimSpace(get("image")) == "" {
+		return nil, nil
 	}
 	it := &Item{Row: r.row, Line: line, Fields: map[string]string{}}
 	for c, i := range r.col {
@@ -257,8 +277,6 @@ func (r *Reader) Next() (*Item, error) {
 	// Image: base64, a list of base64 strings, or a reference to another row.
 	cell := strings.TrimSpace(get("image"))
 	switch {
-	case cell == "":
-		return nil, ferr("image", "empty image")
 	case len(cell) <= refMaxLen:
 		imgs, ok := r.shared[cell]
 		if !ok {

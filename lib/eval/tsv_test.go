@@ -140,3 +140,25 @@ func TestReadPredictionsErrors(t *testing.T) {
 		t.Errorf("ReadPredictions = %+v, %v", preds, err)
 	}
 }
+
+func TestReaderSkipsRowsWithoutImage(t *testing.T) {
+	img := tinyPNG(t)
+	// Row 2 has no image (and no answer): VLMEvalKit drops it before anything else.
+	p := writeFile(t, "skip.tsv", "index\timage\tquestion\tanswer\n1\t"+img+"\tq?\tYes\n2\t\tq?\t\n3\t"+img+"\tq?\tNo\n")
+	r, err := Open(p, mustLookup(t, "POPE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for {
+		it, err := r.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, it.Index)
+	}
+	if strings.Join(got, ",") != "1,3" || r.Skipped() != 1 {
+		t.Errorf("items %v, skipped %d; want 1,3 and 1", got, r.Skipped())
+	}
+}
