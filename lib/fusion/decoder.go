@@ -90,7 +90,7 @@ func RMSNorm(scope *model.Scope, x *Node, eps float64) *Node {
 		xf = ConvertDType(x, dtypes.Float32)
 	}
 	ms := ReduceAndKeep(Square(xf), ReduceMean, -1)
-	y := Mul(xf, Rsqrt(AddScalar(ms, eps)))
+	y := Div(xf, Sqrt(AddScalar(ms, eps)))
 	wShape := make([]int, x.Rank())
 	for i := range wShape {
 		wShape[i] = 1

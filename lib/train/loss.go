@@ -124,21 +124,3 @@ func GenerationLoss(logits, labels, weights *Node) *Node {
 	count := Max(ReduceAllSum(w), ScalarOne(logits.Graph(), ls.DType()))
 	return Div(total, count)
 }
-
-// ShiftTargets turns the LLM input ids [B*L] and a per-position "is a target"
-// flag (ANS or EOS, spec §4.2) into the labels and weights of GenerationLoss:
-// position t predicts ids[t+1] and counts when that token is a target. The
-// last position of each row never counts.
-func ShiftTargets(ids []int32, isTarget []bool, b, l int) (labels []int32, weights []float32) {
-	labels = make([]int32, b*l)
-	weights = make([]float32, b*l)
-	for r := range b {
-		for t := range l - 1 {
-			labels[r*l+t] = ids[r*l+t+1]
-			if isTarget[r*l+t+1] {
-				weights[r*l+t] = 1
-			}
-		}
-	}
-	return labels, weights
-}

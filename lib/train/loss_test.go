@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
 // ---- direct float64 references ----
@@ -218,7 +219,7 @@ func TestGenerationLoss(t *testing.T) {
 	}
 	// row 0: answer at positions 3,4; row 1: answer at 2 only.
 	isT[3], isT[4], isT[l+2] = true, true, true
-	labels, w := ShiftTargets(ids, isT, b, l)
+	labels, w := vlm.ShiftTargets(ids, isT, b, l)
 	if w[2] != 1 || w[3] != 1 || w[4] != 0 || w[l+1] != 1 || labels[2] != ids[3] {
 		t.Fatalf("ShiftTargets: labels %v weights %v", labels, w)
 	}

@@ -77,7 +77,7 @@ func LayerNorm(scope *model.Scope, x *Node, eps float64) *Node {
 	mean := ReduceAndKeep(x, ReduceMean, -1)
 	xc := Sub(x, mean)
 	v := ReduceAndKeep(Square(xc), ReduceMean, -1)
-	y := Mul(xc, Rsqrt(AddScalar(v, eps)))
+	y := Div(xc, Sqrt(AddScalar(v, eps)))
 	return Add(Mul(y, ExpandLeftToRank(w, y.Rank())), ExpandLeftToRank(b, y.Rank()))
 }
 

@@ -1,0 +1,409 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/vlm"
+)
+
+// Options configure a training run (App. C; spec §4.3).
+type Options struct {
+	Stage       int      `json:"stage"`         // 2 or 3 (generation loss); stage 1 is not wired yet
+	Steps       int      `json:"steps"`         // optimizer steps
+	BatchSize   int      `json:"batch_size"`    // per micro-batch
+	Accum       int      `json:"grad_accum"`    // micro-batches per optimizer step
+	LR          float64  `json:"learning_rate"` // peak learning rate
+	WarmupRatio float64  `json:"warmup_ratio"`  // of Steps (0.03 stage 2/3, 0.1 stage 1)
+	WeightDecay float64  `json:"weight_decay"`  // AdamW decoupled decay
+	ClipNorm    float64  `json:"clip_norm"`     // global gradient-norm clip (1.0)
+	Train       []string `json:"train"`         // modules updated: vision, merge, fusion, projection
+	Seed        uint64   `json:"seed"`          // data order
+	Pad         vlm.Shapes
+}
+
+// PaperOptions are the stage-2/3 hyper-parameters of App. C (per-device
+// batch 5, accumulation 64, lr 2e-5, cosine with warm-up 0.03, clip 1.0).
+func PaperOptions(stage int) Options {
+	o := Options{Stage: stage, BatchSize: 5, Accum: 64, LR: 2e-5, WarmupRatio: 0.03, ClipNorm: 1, Train: vlm.Parts}
+	if stage == 1 {
+		o.BatchSize, o.Accum, o.WarmupRatio, o.Steps = 32, 1, 0.1, 1000
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	if o.Stage != 2 && o.Stage != 3 {
+		return fmt.Errorf("train: stage %d not supported (2 or 3; stage 1 needs the CLIP text tower, not wired yet)", o.Stage)
+	}
+	if o.Steps <= 0 || o.BatchSize <= 0 || o.Accum <= 0 || o.LR <= 0 {
+		return fmt.Errorf("train: steps, batch size, accumulation and learning rate must be positive")
+	}
+	for _, p := range o.Train {
+		if !slices.Contains(vlm.Parts, p) {
+			return fmt.Errorf("train: unknown module %q (want some of %s)", p, strings.Join(vlm.Parts, ", "))
+		}
+	}
+	if len(o.Train) == 0 {
+		return fmt.Errorf("train: no module selected for training")
+	}
+	return nil
+}
+
+// LearningRate is the cosine schedule with linear warm-up of Hugging Face's
+// get_cosine_schedule_with_warmup: step/warm·lr during warm-up, then
+// ½(1+cos(π·progress))·lr. step counts from 0.
+func LearningRate(step, total int, warmupRatio, lr float64) float64 {
+	warm := int(math.Ceil(warmupRatio * float64(total)))
+	if step < warm {
+		return lr * float64(step) / float64(max(1, warm))
+	}
+	p := float64(step-warm) / float64(max(1, total-warm))
+	return lr * 0.5 * (1 + math.Cos(math.Pi*math.Min(p, 1)))
+}
+
+// StepLog is one line of the training log (the data of a Figure-15-style plot).
+type StepLog struct {
+	Step     int     `json:"step"`
+	Loss     float64 `json:"loss"`
+	GradNorm float64 `json:"grad_norm"`
+	LR       float64 `json:"lr"`
+	Tokens   int     `json:"tokens"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// Trainer runs the stages over a vlm.Model.
+type Trainer struct {
+	Model    *vlm.Model
+	Opt      Options
+	Examples []vlm.Example
+	Step     int // optimizer steps done
+	Log      []StepLog
+
+	mode        fusion.Mode
+	apply, acc  *model.Exec
+	lrVar       *model.Variable
+	frozenCheck map[string]bool
+}
+
+type gradOptimizer interface {
+	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
+}
+
+// accScope holds the gradient accumulators.
+const accScope = "acc_grads"
+
+// NewTrainer prepares training of m on examples.
+func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	if len(examples) < opt.BatchSize {
+		return nil, fmt.Errorf("train: %d examples, fewer than one batch of %d", len(examples), opt.BatchSize)
+	}
+	t := &Trainer{Model: m, Opt: opt, Examples: examples, mode: m.Config.FusionMode()}
+	t.lrVar = optimizer.LearningRateVarWithValue(m.Store.RootScope(), dtypes.Float32, opt.LR)
+	adam := optimizer.Adam().Betas(0.9, 0.999).Epsilon(1e-8).WeightDecay(opt.WeightDecay).Done().(gradOptimizer)
+	build := func(apply bool) func(scope *model.Scope, in []*Node) []*Node {
+		return func(scope *model.Scope, in []*Node) []*Node {
+			m.Store.SetTraining(in[0].Graph(), true)
+			out := m.Config.Forward(scope, in)
+			labels, weights := vlm.Labels(in)
+			loss := GenerationLoss(out.Logits, labels, weights)
+			t.markTrainable()
+			grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+			g := loss.Graph()
+			var accs []*model.Variable
+			for v := range scope.IterVariables() {
+				if v.Trainable && v.InUseByGraph(g) {
+					acc := m.Store.Scope("/"+accScope+v.Scope()).WithInitializer(initializer.Zero).
+						VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+					accs = append(accs, acc)
+				}
+			}
+			if len(accs) != len(grads) {
+				panic(fmt.Errorf("train: %d gradients for %d trainable variables", len(grads), len(accs)))
+			}
+			for i := range grads {
+				grads[i] = Add(grads[i], accs[i].NodeValue(g))
+			}
+			if !apply {
+				for i, acc := range accs {
+					acc.SetNodeValue(grads[i])
+				}
+				return []*Node{loss, ScalarZero(g, dtypes.Float32)}
+			}
+			sq := ScalarZero(g, dtypes.Float32)
+			for i := range grads {
+				grads[i] = MulScalar(grads[i], 1/float64(opt.Accum))
+				sq = Add(sq, ReduceAllSum(Square(grads[i])))
+			}
+			norm := Sqrt(sq)
+			if opt.ClipNorm > 0 {
+				scale := Min(ScalarOne(g, dtypes.Float32), Div(Scalar(g, dtypes.Float32, opt.ClipNorm), AddScalar(norm, 1e-6)))
+				for i := range grads {
+					grads[i] = Mul(grads[i], scale)
+				}
+			}
+			adam.UpdateGraphWithGradients(scope, grads, dtypes.Float32)
+			for _, acc := range accs {
+				acc.SetNodeValue(ZerosLike(acc.NodeValue(g)))
+			}
+			return []*Node{loss, norm}
+		}
+	}
+	var err error
+	if t.apply, err = model.NewExec(m.Backend, m.Store, build(true)); err != nil {
+		return nil, err
+	}
+	if t.acc, err = model.NewExec(m.Backend, m.Store, build(false)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// markTrainable sets each model variable's Trainable flag from the stage's
+// module list; the LLM is always frozen (no gradients, no optimizer state).
+func (t *Trainer) markTrainable() {
+	for v := range t.Model.Store.IterVariables() {
+		part := vlm.PartOf(v.Path())
+		if part == "" {
+			continue
+		}
+		v.SetTrainable(part != "llm" && slices.Contains(t.Opt.Train, part))
+	}
+}
+
+// batchAt returns the examples of micro-batch number i: a fresh permutation
+// of the data (seeded by Seed and the epoch) per epoch, so a resumed run
+// sees the same order.
+func (t *Trainer) batchAt(i int) []vlm.Example {
+	n := len(t.Examples)
+	per := n / t.Opt.BatchSize
+	epoch, off := i/per, (i%per)*t.Opt.BatchSize
+	perm := rand.New(rand.NewPCG(t.Opt.Seed, uint64(epoch))).Perm(n)
+	out := make([]vlm.Example, t.Opt.BatchSize)
+	for j := range out {
+		out[j] = t.Examples[perm[off+j]]
+	}
+	return out
+}
+
+// TrainStep runs one optimizer step (Accum micro-batches) and returns its log.
+func (t *Trainer) TrainStep() (log StepLog, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("train: step %d: %v", t.Step+1, r)
+		}
+	}()
+	start := time.Now()
+	lr := LearningRate(t.Step, t.Opt.Steps, t.Opt.WarmupRatio, t.Opt.LR)
+	if err := t.lrVar.SetValue(tensors.FromScalar(float32(lr))); err != nil {
+		return log, err
+	}
+	total, tokens := 0.0, 0
+	var norm float64
+	for k := range t.Opt.Accum {
+		in, err := t.Model.Config.MakeInputs(t.batchAt(t.Step*t.Opt.Accum+k), t.mode, t.Opt.Pad)
+		if err != nil {
+			return log, err
+		}
+		for _, v := range tensors.MustCopyFlatData[bool](in.List[7]) {
+			if v {
+				tokens++
+			}
+		}
+		exec := t.acc
+		if k == t.Opt.Accum-1 {
+			exec = t.apply
+		}
+		out, err := exec.Call(in.Args()...)
+		if err != nil {
+			return log, fmt.Errorf("train: step %d: %w", t.Step+1, err)
+		}
+		if t.Model.Loader.Err != nil {
+			return log, t.Model.Loader.Err
+		}
+		total += float64(out[0].Value().(float32))
+		norm = float64(out[1].Value().(float32))
+	}
+	t.Step++
+	log = StepLog{Step: t.Step, Loss: total / float64(t.Opt.Accum), GradNorm: norm, LR: lr, Tokens: tokens, Seconds: time.Since(start).Seconds()}
+	t.Log = append(t.Log, log)
+	return log, nil
+}
+
+// Run trains until Opt.Steps, drawing a progress bar on progress (nil for
+// none), appending each step to logPath (JSONL, when set) and checkpointing
+// into ckDir every saveEvery steps and at the end (when ckDir is set).
+func (t *Trainer) Run(progress io.Writer, logPath, ckDir string, saveEvery int) error {
+	var bar *progressbar.ProgressBar
+	if progress != nil {
+		bar = progressbar.NewOptions(t.Opt.Steps, progressbar.OptionSetWriter(progress), progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(20), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd())
+		_ = bar.Set(t.Step)
+	}
+	var logf *os.File
+	if logPath != "" {
+		var err error
+		if logf, err = os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
+			return fmt.Errorf("train: log: %w", err)
+		}
+		defer logf.Close()
+	}
+	for t.Step < t.Opt.Steps {
+		l, err := t.TrainStep()
+		if err != nil {
+			return err
+		}
+		if logf != nil {
+			raw, _ := json.Marshal(l)
+			if _, err := logf.Write(append(raw, '\n')); err != nil {
+				return fmt.Errorf("train: log: %w", err)
+			}
+		}
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("loss %.4f lr %.2e %.0f tok/s", l.Loss, l.LR, float64(l.Tokens)/math.Max(l.Seconds, 1e-9)))
+			_ = bar.Set(t.Step)
+		}
+		if ckDir != "" && (t.Step == t.Opt.Steps || (saveEvery > 0 && t.Step%saveEvery == 0)) {
+			if err := t.Save(ckDir); err != nil {
+				return err
+			}
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(progress)
+	}
+	return nil
+}
+
+// ReadLog reads a JSONL training log.
+func ReadLog(path string) ([]StepLog, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	var out []StepLog
+	for i, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if line == "" {
+			continue
+		}
+		var l StepLog
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			return nil, fmt.Errorf("train: %s:%d: %w", path, i+1, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// state is what a checkpoint adds to the model for resuming.
+type state struct {
+	Step    int     `json:"step"`
+	Options Options `json:"options"`
+}
+
+// saveHook is called between the stages of Save (tests use it to kill a
+// run mid-save).
+var saveHook = func(stage string) {}
+
+// LatestFile names the pointer to the newest complete checkpoint.
+const LatestFile = "latest"
+
+// Save writes checkpoint step-NNNNNN into ckDir — model, optimizer state and
+// trainer state — and then atomically repoints ckDir/latest at it. A crash
+// at any point leaves the previous checkpoint and pointer intact.
+func (t *Trainer) Save(ckDir string) error {
+	name := fmt.Sprintf("step-%06d", t.Step)
+	dir := filepath.Join(ckDir, name)
+	if err := t.Model.Save(dir, vlm.SaveOptions{Extra: func(p string) bool {
+		return strings.HasPrefix(p, "/"+optimizer.AdamDefaultScope+"/") || strings.HasPrefix(p, "/"+optimizer.Scope+"/") ||
+			p == "/"+optimizer.GlobalStepVariableName
+	}}); err != nil {
+		return err
+	}
+	saveHook("weights-written")
+	raw, _ := json.MarshalIndent(state{Step: t.Step, Options: t.Opt}, "", "  ")
+	if err := writeAtomic(filepath.Join(dir, "trainer.json"), raw); err != nil {
+		return err
+	}
+	saveHook("state-written")
+	return writeAtomic(filepath.Join(ckDir, LatestFile), []byte(name+"\n"))
+}
+
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("train: save %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("train: save %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("train: save %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// Latest returns the folder of the newest complete checkpoint in ckDir.
+func Latest(ckDir string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(ckDir, LatestFile))
+	if err != nil {
+		return "", fmt.Errorf("train: no checkpoint in %s: %w", ckDir, err)
+	}
+	return filepath.Join(ckDir, strings.TrimSpace(string(raw))), nil
+}
+
+// Resume loads the newest checkpoint of ckDir and returns a trainer that
+// continues where it stopped (same data order, optimizer moments and step).
+func Resume(ckDir string, examples []vlm.Example) (*Trainer, error) {
+	dir, err := Latest(ckDir)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "trainer.json"))
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("train: resume %s: %w", dir, err)
+	}
+	m, err := vlm.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewTrainer(m, examples, st.Options)
+	if err != nil {
+		return nil, err
+	}
+	// The learning-rate variable was created before the loader could serve
+	// it; everything else (moments, counters) loads on first use.
+	t.Step = st.Step
+	return t, nil
+}

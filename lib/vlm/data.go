@@ -1,0 +1,130 @@
+package vlm
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/image/draw"
+
+	"github.com/tokenscale/tokenscale/lib/vision"
+)
+
+// Message is one chat turn.
+type Message struct {
+	Role    string `json:"role"` // "user" or "assistant" ("system" is accepted and ignored by the toy format)
+	Content string `json:"content"`
+}
+
+// Record is one line of a chat-record JSONL file:
+// {"image": path, "messages": [{"role", "content"}, …]}.
+type Record struct {
+	Image    string    `json:"image"`
+	Messages []Message `json:"messages"`
+}
+
+// QA returns the record's question–answer pairs (user then assistant turns).
+func (r Record) QA() (questions, answers []string, err error) {
+	var turns []Message
+	for _, m := range r.Messages {
+		if m.Role != "system" {
+			turns = append(turns, m)
+		}
+	}
+	if len(turns) == 0 || len(turns)%2 != 0 {
+		return nil, nil, fmt.Errorf("want alternating user/assistant turns, got %d turns", len(turns))
+	}
+	for i := 0; i < len(turns); i += 2 {
+		if turns[i].Role != "user" || turns[i+1].Role != "assistant" {
+			return nil, nil, fmt.Errorf("turn %d: want user then assistant, got %s then %s", i, turns[i].Role, turns[i+1].Role)
+		}
+		questions = append(questions, turns[i].Content)
+		answers = append(answers, turns[i+1].Content)
+	}
+	return questions, answers, nil
+}
+
+// ReadRecords reads a chat-record JSONL file; relative image paths resolve
+// against the file's folder. Errors name the file and line.
+func ReadRecords(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vlm: %w", err)
+	}
+	defer f.Close()
+	var out []Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal([]byte(s), &r); err != nil {
+			return nil, fmt.Errorf("vlm: %s:%d: %w", path, line, err)
+		}
+		if r.Image == "" {
+			return nil, fmt.Errorf("vlm: %s:%d: missing \"image\"", path, line)
+		}
+		if _, _, err := r.QA(); err != nil {
+			return nil, fmt.Errorf("vlm: %s:%d: %w", path, line, err)
+		}
+		if !filepath.IsAbs(r.Image) {
+			r.Image = filepath.Join(filepath.Dir(path), r.Image)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("vlm: %s:%d: %w", path, line, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("vlm: %s: no records", path)
+	}
+	return out, nil
+}
+
+// GlobalView resizes img to size×size (bilinear) and normalises it with
+// CLIP's mean and std: the single view of toy models (HD = 0).
+func GlobalView(img image.Image, size int) []float32 {
+	dst := image.NewRGBA(image.Rect(0, 0, size, size))
+	draw.BiLinear.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
+	out := make([]float32, 3*size*size)
+	for y := range size {
+		for x := range size {
+			o := dst.PixOffset(x, y)
+			for c := range 3 {
+				v := float32(dst.Pix[o+c]) / 255
+				out[(c*size+y)*size+x] = (v - vision.CLIPMean[c]) / vision.CLIPStd[c]
+			}
+		}
+	}
+	return out
+}
+
+// Pixels loads an image file as the model's views: one global view for
+// HD = 0, the paper's HD-n views through lib/vision otherwise.
+func (c Config) Pixels(path string) ([]float32, int, error) {
+	if c.HD == 0 {
+		img, err := vision.Load(path)
+		if err != nil {
+			return nil, 0, err
+		}
+		return GlobalView(img, c.Vision.ImageSize), 1, nil
+	}
+	if c.Vision.ImageSize != vision.ViewSize {
+		return nil, 0, fmt.Errorf("vlm: HD-%d views are %d px, the vision tower takes %d", c.HD, vision.ViewSize, c.Vision.ImageSize)
+	}
+	v, err := vision.ProcessFile(path, c.HD)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := v.Pixels()
+	return p.Data, p.K, nil
+}

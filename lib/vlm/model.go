@@ -1,0 +1,124 @@
+package vlm
+
+import (
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+)
+
+// Scope names of the model's parts. Variable paths mirror Hugging Face
+// tensor names ("/llm/model/layers/0/..." ↔ "model.layers.0..." of the Llama
+// folder), so checkpoints load by name.
+const (
+	ScopeCLIP   = "clip"   // CLIP: vision_model/... (from the CLIP folder)
+	ScopeVLM    = "vlm"    // new parts: pos_layrnorm, merge, token_LF, projection
+	ScopeFusion = "fusion" // fusion decoder: embed_tokens, layers, norm
+	ScopeLLM    = "llm"    // Llama: model/..., lm_head (frozen)
+)
+
+// Parts are the trainable modules a stage can select (App. C).
+var Parts = []string{"vision", "merge", "fusion", "projection"}
+
+// PartOf maps a variable path to its module: "vision", "merge", "fusion",
+// "projection", "llm", or "" for bookkeeping variables (optimizer state).
+func PartOf(path string) string {
+	switch {
+	case hasPrefix(path, "/"+ScopeCLIP+"/vision_model/"):
+		return "vision"
+	case hasPrefix(path, "/"+ScopeVLM+"/projection/"):
+		return "projection"
+	case hasPrefix(path, "/"+ScopeVLM+"/stage1/"):
+		return "stage1"
+	case hasPrefix(path, "/"+ScopeVLM+"/"):
+		return "merge"
+	case hasPrefix(path, "/"+ScopeFusion+"/"):
+		return "fusion"
+	case hasPrefix(path, "/"+ScopeLLM+"/"):
+		return "llm"
+	}
+	return ""
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// Outputs of the forward graph.
+type Outputs struct {
+	Logits *Node // [B, L, V] LLM logits
+	Fusion *Node // [B, T, H] fusion last hidden state (after the final RMSNorm)
+	Fused  *Node // [F, H] fusion states at QED/EOS positions (row-major)
+}
+
+// VisionTokens runs the vision tower, the new LayerNorm and the local merge
+// over pixels [B·V, 3, S, S], giving [B·V·tokensPerView, H].
+func (c Config) VisionTokens(root *model.Scope, pixels *Node) *Node {
+	st := VisionTower(root.In(ScopeCLIP).In("vision_model"), c.Vision, pixels)
+	v := MergeViews(root.In(ScopeVLM), c.Vision, st)
+	return Reshape(v, -1, c.Vision.Hidden)
+}
+
+// FusionStates builds the fusion input — vision tokens where isVision, the
+// embedded token elsewhere (zeros on padding) — and runs the fusion decoder
+// with the causal + padding mask. visionTokens is [NV, H].
+func (c Config) FusionStates(root *model.Scope, visionTokens, ids, valid, isVision, visionIdx *Node) *Node {
+	g := ids.Graph()
+	B, T, H := ids.Shape().Dim(0), ids.Shape().Dim(1), c.Fusion.Hidden
+	fs := root.In(ScopeFusion)
+	tok := fusion.Embed(fs.In("embed_tokens"), ids, c.Fusion.Vocab+c.Fusion.MaxPlaceholders, H, c.Fusion.initStd(), visionTokens.DType())
+	vis := Gather(visionTokens, InsertAxes(visionIdx, -1)) // [B, T, H]
+	x := Where(BroadcastToDims(InsertAxes(isVision, -1), B, T, H), vis, tok)
+	x = Where(BroadcastToDims(InsertAxes(valid, -1), B, T, H), x, ZerosLike(x))
+	pos := Iota(g, shapes.Make(dtypes.Int32, B, T), 1)
+	h, _ := fusion.Decoder(fs, c.Fusion.DecoderConfig, x, pos, fusion.CausalMask(valid), nil, nil, nil)
+	return h
+}
+
+func (c FusionConfig) initStd() float64 {
+	if c.InitStd > 0 {
+		return c.InitStd
+	}
+	return 0.02
+}
+
+// LLMEmbeddings projects the fused rows [F, Hf] to the LLM width (bias-free
+// Linear, init N(0, ProjectionStd)) and places them, in order, into the QED
+// slots of the LLM token embeddings: slotIdx [B, L] indexes the concatenation
+// [token embeddings (B·L rows) ‖ projected fused rows (F)].
+func (c Config) LLMEmbeddings(root *model.Scope, llm *model.Scope, fused, llmIDs, slotIdx *Node) *Node {
+	B, L, D := llmIDs.Shape().Dim(0), llmIDs.Shape().Dim(1), c.LLM.Hidden
+	std := c.ProjectionStd
+	if std <= 0 {
+		std = 0.001
+	}
+	proj := fusion.Linear(root.Shared(ScopeVLM).In("projection"), fused, D, std) // [F, D]
+	tok := fusion.Embed(llm.In("embed_tokens"), llmIDs, c.LLM.Vocab, D, 0.02, fused.DType())
+	all := Concatenate([]*Node{Reshape(tok, B*L, D), proj}, 0)
+	return Gather(all, InsertAxes(slotIdx, -1)) // [B, L, D]
+}
+
+// Forward runs the whole model of Figure 5 over the inputs of MakeInputs
+// (the first 9: labels and weights are not needed) and returns the LLM
+// logits and the fusion states.
+func (c Config) Forward(root *model.Scope, in []*Node) Outputs {
+	vt := c.VisionTokens(root, in[inPixels])
+	h := c.FusionStates(root, vt, in[inFusionIDs], in[inFusionValid], in[inIsVision], in[inVisionIdx])
+	B, T, H := h.Shape().Dim(0), h.Shape().Dim(1), h.Shape().Dim(2)
+	fused := Gather(Reshape(h, B*T, H), InsertAxes(in[inFusedIdx], -1)) // [F, H]
+	llm := root.In(ScopeLLM)
+	lm := llm.In("model")
+	x := c.LLMEmbeddings(root, lm, fused, in[inLLMIDs], in[inSlotIdx])
+	ids := in[inLLMIDs]
+	Bl, L := ids.Shape().Dim(0), ids.Shape().Dim(1)
+	pos := Iota(ids.Graph(), shapes.Make(dtypes.Int32, Bl, L), 1)
+	out, _ := fusion.Decoder(lm, c.LLM.DecoderConfig, x, pos, fusion.CausalMask(in[inLLMValid]), nil, nil, nil)
+	logits := fusion.Linear(llm.In("lm_head"), out, c.LLM.Vocab, 0.02)
+	return Outputs{Logits: logits, Fusion: h, Fused: fused}
+}
+
+// Labels and Weights return the loss inputs of Eq. 20 from the input list.
+func Labels(in []*Node) (labels, weights *Node) { return in[inLabels], in[inWeights] }
+
+// NumInputs is the number of tensors MakeInputs produces.
+const NumInputs = numInputs

@@ -1,0 +1,306 @@
+package vlm
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
+	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/safetensors"
+)
+
+// Special ids of the word-level toy tokenizer (shared by the fusion side and
+// the toy LLM). Words follow from FirstWord.
+const (
+	WordPad   int32 = 0 // padding and the QED slot filler
+	WordBOS   int32 = 1 // <s>
+	WordEOS   int32 = 2 // </s>; also the eos closing a fusion query group
+	WordInst  int32 = 3 // [INST]
+	WordEInst int32 = 4 // [/INST]
+	WordUnk   int32 = 5
+	FirstWord int32 = 6
+)
+
+// WordTokenizer is the toy tokenizer: lower-cased whitespace-separated words
+// of a fixed list ("?" and "," split off).
+type WordTokenizer struct {
+	Words []string
+	index map[string]int32
+}
+
+// NewWordTokenizer indexes words (ids from FirstWord).
+func NewWordTokenizer(words []string) *WordTokenizer {
+	t := &WordTokenizer{Words: words, index: map[string]int32{}}
+	for i, w := range words {
+		t.index[w] = FirstWord + int32(i)
+	}
+	return t
+}
+
+// VocabSize counts specials and words.
+func (t *WordTokenizer) VocabSize() int { return int(FirstWord) + len(t.Words) }
+
+// Encode splits and maps text to ids; unknown words map to WordUnk.
+func (t *WordTokenizer) Encode(text string) []int32 {
+	text = strings.NewReplacer("?", " ? ", ",", " , ", ".", " ").Replace(strings.ToLower(text))
+	var out []int32
+	for _, w := range strings.Fields(text) {
+		id, ok := t.index[w]
+		if !ok {
+			id = WordUnk
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// Decode maps ids back to words, skipping specials.
+func (t *WordTokenizer) Decode(ids []int32) string {
+	var ws []string
+	for _, id := range ids {
+		if id >= FirstWord && int(id-FirstWord) < len(t.Words) {
+			ws = append(ws, t.Words[id-FirstWord])
+		}
+	}
+	return strings.Join(ws, " ")
+}
+
+// ToyChat lays out the LLM side of the toy format, a word-level copy of the
+// Llama-2 chat layout of spec §3.5:
+//
+//	<s> [INST] QED×N q₁ [/INST] a₁ </s> <s> [INST] QED×M q₂ [/INST] a₂ </s> …
+//
+// Answer words and </s> are targets. With answers == nil (generation) the
+// last answer is left open and the sequence ends with [/INST].
+func ToyChat(t *WordTokenizer, n, m int, questions, answers []string) (ids []int32, slot, target []bool) {
+	add := func(id int32, s, tg bool) {
+		ids, slot, target = append(ids, id), append(slot, s), append(target, tg)
+	}
+	for k, q := range questions {
+		add(WordBOS, false, false)
+		add(WordInst, false, false)
+		cnt := n
+		if k > 0 {
+			cnt = m
+		}
+		for range cnt {
+			add(WordPad, true, false)
+		}
+		for _, id := range t.Encode(q) {
+			add(id, false, false)
+		}
+		add(WordEInst, false, false)
+		if answers == nil {
+			continue
+		}
+		for _, id := range t.Encode(answers[k]) {
+			add(id, false, true)
+		}
+		add(WordEOS, false, true)
+	}
+	return ids, slot, target
+}
+
+// Encode tokenises a record into an Example: pixels of its image, the
+// fusion-side question ids and the LLM chat sequence.
+func (c Config) Encode(rec Record) (Example, error) {
+	qs, as, err := rec.QA()
+	if err != nil {
+		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
+	}
+	if c.Tokenizer != "words" {
+		return Example{}, fmt.Errorf("vlm: tokenizer %q is not wired into training yet (only \"words\")", c.Tokenizer)
+	}
+	tok := NewWordTokenizer(c.Words)
+	pix, views, err := c.Pixels(rec.Image)
+	if err != nil {
+		return Example{}, err
+	}
+	ex := Example{Pixels: pix, Views: views}
+	for _, q := range qs {
+		ex.Questions = append(ex.Questions, tok.Encode(q))
+	}
+	ex.LLMIDs, ex.Slot, ex.Target = ToyChat(tok, c.N, c.M, qs, as)
+	return ex, nil
+}
+
+// ToyWords is the vocabulary of the toy dataset.
+var ToyWords = []string{"what", "colour", "is", "the", "square", "where", "?",
+	"red", "green", "blue", "yellow", "top", "bottom", "left", "right"}
+
+// ToyConfig is a model small enough to train in minutes on 2 CPU cores:
+// 16-px images in 4-px patches (5 vision tokens), a 2-layer hidden-32
+// fusion decoder and a 1-layer hidden-32 LLM over the toy words, with N
+// queries (M by the paper's rule).
+func ToyConfig(n int) Config {
+	vocab := int(FirstWord) + len(ToyWords)
+	return Config{
+		Vision: VisionConfig{ImageSize: 16, PatchSize: 4, Hidden: 32, Intermediate: 64, Layers: 1, Heads: 2, Act: "quick_gelu", LayerNormEps: 1e-5},
+		Fusion: FusionConfig{
+			DecoderConfig:   fusion.DecoderConfig{Hidden: 32, Intermediate: 64, Layers: 2, Heads: 2, KVHeads: 2, RopeTheta: 1e4, RMSEps: 1e-6, InitStd: 0.02},
+			Vocab:           vocab,
+			MaxPlaceholders: 63,
+			EOS:             WordEOS,
+			Pad:             WordPad,
+		},
+		LLM: LLMConfig{
+			// A random frozen LLM needs weights large enough to express
+			// confident predictions: std 1/√hidden instead of 0.02.
+			DecoderConfig: fusion.DecoderConfig{Hidden: 32, Intermediate: 64, Layers: 1, Heads: 2, KVHeads: 2, RopeTheta: 1e4, RMSEps: 1e-5, InitStd: 0.18},
+			Vocab:         vocab,
+		},
+		N: n, M: fusion.MForN(n), Mode: "vqq", ProjectionStd: 0.02, HD: 0,
+		Tokenizer: "words", Words: ToyWords,
+	}
+}
+
+// randomWeights initialises the variables build creates (seeded) and returns
+// them keyed by dotted name.
+func randomWeights(seed int64, build func(scope *model.Scope, g *Graph) *Node) (map[string]*tensors.Tensor, error) {
+	be, err := backend.New()
+	if err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, seed)
+	exec, err := model.NewExec(be, store, build)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := exec.Call(); err != nil {
+		return nil, err
+	}
+	out := map[string]*tensors.Tensor{}
+	for v := range store.IterVariables() {
+		if strings.Contains(v.Path(), "#") {
+			continue
+		}
+		name, _ := fusion.HFName(v.Path(), "/")
+		t, err := v.Value()
+		if err != nil {
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+func writeHF(dir string, cfg any, named map[string]*tensors.Tensor) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	return safetensors.WriteTensors(filepath.Join(dir, WeightsFile), named, map[string]string{"format": "pt"})
+}
+
+// WriteRandomCLIP writes a Hugging Face-layout CLIP folder holding a random
+// vision tower of size c (vision_model.* tensors and a config.json).
+func WriteRandomCLIP(dir string, c VisionConfig, seed int64) error {
+	named, err := randomWeights(seed, func(scope *model.Scope, g *Graph) *Node {
+		px := Zeros(g, shapes.Make(dtypes.Float32, 1, 3, c.ImageSize, c.ImageSize))
+		return ReduceAllSum(VisionTower(scope.In("vision_model"), c, px))
+	})
+	if err != nil {
+		return fmt.Errorf("vlm: random CLIP: %w", err)
+	}
+	cfg := map[string]any{"model_type": "clip", "architectures": []string{"CLIPModel"}, "vision_config": c}
+	return writeHF(dir, cfg, named)
+}
+
+// WriteRandomLlama writes a Hugging Face-layout Llama folder with random
+// weights of size c (model.*, lm_head.weight and a config.json).
+func WriteRandomLlama(dir string, c LLMConfig, seed int64) error {
+	named, err := randomWeights(seed, func(scope *model.Scope, g *Graph) *Node {
+		ids := Zeros(g, shapes.Make(dtypes.Int32, 1, 2))
+		ms := scope.In("model")
+		std := c.InitStd
+		if std <= 0 {
+			std = 0.02
+		}
+		x := fusion.Embed(ms.In("embed_tokens"), ids, c.Vocab, c.Hidden, std, dtypes.Float32)
+		pos := Iota(g, shapes.Make(dtypes.Int32, 1, 2), 1)
+		h, _ := fusion.Decoder(ms, c.DecoderConfig, x, pos, fusion.CausalMask(Ones(g, shapes.Make(dtypes.Bool, 1, 2))), nil, nil, nil)
+		return ReduceAllSum(fusion.Linear(scope.In("lm_head"), h, c.Vocab, std))
+	})
+	if err != nil {
+		return fmt.Errorf("vlm: random Llama: %w", err)
+	}
+	type hf struct {
+		LLMConfig
+		ModelType     string   `json:"model_type"`
+		Architectures []string `json:"architectures"`
+	}
+	return writeHF(dir, hf{c, "llama", []string{"LlamaForCausalLM"}}, named)
+}
+
+var toyColours = map[string]color.RGBA{
+	"red": {220, 30, 30, 255}, "green": {30, 200, 30, 255}, "blue": {30, 30, 220, 255}, "yellow": {230, 220, 30, 255},
+}
+
+// WriteToyDataset writes n chat records (JSONL) and their 16×16 PNG images
+// into dir: a coloured square in one quadrant; each record asks one or two
+// of "what colour is the square?" and "where is the square?". It returns
+// the JSONL path.
+func WriteToyDataset(dir string, n int, seed uint64) (string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "images"), 0o755); err != nil {
+		return "", err
+	}
+	r := rand.New(rand.NewPCG(seed, 0x70c))
+	colours := []string{"red", "green", "blue", "yellow"}
+	places := [][2]string{{"top", "left"}, {"top", "right"}, {"bottom", "left"}, {"bottom", "right"}}
+	var lines []string
+	for i := range n {
+		col := colours[r.IntN(4)]
+		pl := r.IntN(4)
+		img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+		for p := range img.Pix {
+			img.Pix[p] = 255
+		}
+		x0, y0 := 8*(pl%2), 8*(pl/2)
+		for y := y0 + 1; y < y0+7; y++ {
+			for x := x0 + 1; x < x0+7; x++ {
+				img.SetRGBA(x, y, toyColours[col])
+			}
+		}
+		name := fmt.Sprintf("images/%05d.png", i)
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return "", err
+		}
+		if err := png.Encode(f, img); err != nil {
+			f.Close()
+			return "", err
+		}
+		f.Close()
+		qa := [][2]string{{"what colour is the square?", col}, {"where is the square?", places[pl][0] + " " + places[pl][1]}}
+		r.Shuffle(2, func(a, b int) { qa[a], qa[b] = qa[b], qa[a] })
+		k := 1 + r.IntN(2)
+		rec := Record{Image: name}
+		for _, p := range qa[:k] {
+			rec.Messages = append(rec.Messages, Message{"user", p[0]}, Message{"assistant", p[1]})
+		}
+		raw, _ := json.Marshal(rec)
+		lines = append(lines, string(raw))
+	}
+	path := filepath.Join(dir, "train.jsonl")
+	return path, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
