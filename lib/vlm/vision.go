@@ -162,4 +162,3 @@ func MergeViews(scope *model.Scope, c VisionConfig, states *Node) *Node {
 		VariableWithShape("token_LF", shapes.Make(x.DType(), h)).NodeValue(x.Graph())
 	return Concatenate([]*Node{merged, BroadcastToDims(Reshape(lf, 1, 1, h), N, 1, h)}, 1)
 }
-
