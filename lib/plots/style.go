@@ -126,7 +126,15 @@ type Figure struct {
 	Legend []LegendEntry
 	Width  vg.Length
 	Height vg.Length
+	// Boxes, when set (one per panel), place each panel in a rectangle given
+	// as fractions of the area under the title and legend (origin bottom
+	// left) instead of the aligned Rows x Cols grid; Rows*Cols is then
+	// ignored. For layouts with panels of different sizes.
+	Boxes []Box
 }
+
+// Box is a rectangle in fractions [0, 1] of a figure's panel area.
+type Box struct{ X0, Y0, X1, Y1 float64 }
 
 // Single wraps one panel as a Figure.
 func Single(id string, p *plot.Plot, w, h vg.Length) *Figure {
@@ -169,7 +177,10 @@ func (f *Figure) WriteTo(w io.Writer, format string) (n int64, err error) {
 	if f == nil || len(f.Panels) == 0 {
 		return 0, fmt.Errorf("plots: empty figure")
 	}
-	if f.Rows*f.Cols != len(f.Panels) {
+	if len(f.Boxes) > 0 && len(f.Boxes) != len(f.Panels) {
+		return 0, fmt.Errorf("plots: figure %s: %d boxes for %d panels", f.ID, len(f.Boxes), len(f.Panels))
+	}
+	if len(f.Boxes) == 0 && f.Rows*f.Cols != len(f.Panels) {
 		return 0, fmt.Errorf("plots: figure %s: %d panels for a %dx%d grid", f.ID, len(f.Panels), f.Rows, f.Cols)
 	}
 	width, height := f.Width, f.Height
@@ -219,6 +230,21 @@ func (f *Figure) drawOn(dc draw.Canvas) {
 	}
 	if len(f.Legend) > 0 {
 		dc.Max.Y -= f.drawLegendRow(dc)
+	}
+	if len(f.Boxes) > 0 {
+		w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
+		for i, p := range f.Panels {
+			if p == nil {
+				continue
+			}
+			b := f.Boxes[i]
+			sub := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: dc.Min.X + w*vg.Length(b.X0) + vg.Points(4), Y: dc.Min.Y + h*vg.Length(b.Y0) + vg.Points(4)},
+				Max: vg.Point{X: dc.Min.X + w*vg.Length(b.X1) - vg.Points(8), Y: dc.Min.Y + h*vg.Length(b.Y1) - vg.Points(4)},
+			}}
+			p.Draw(sub)
+		}
+		return
 	}
 	grid := make([][]*plot.Plot, f.Rows)
 	for r := range grid {
@@ -283,10 +309,12 @@ func (f *Figure) WriteFile(path string) error {
 
 // Log2Ticks marks powers of two on an axis, labelled with the number itself
 // ("1", "8", "64", ...). With a log scale this gives the paper's log2 N axes.
-type Log2Ticks struct{}
+// Every > 1 labels only every Every-th power (counting from 2^0) and leaves
+// the others as minor ticks.
+type Log2Ticks struct{ Every int }
 
 // Ticks implements plot.Ticker.
-func (Log2Ticks) Ticks(min, max float64) []plot.Tick {
+func (t Log2Ticks) Ticks(min, max float64) []plot.Tick {
 	var ticks []plot.Tick
 	if min <= 0 {
 		min = 1
@@ -294,6 +322,10 @@ func (Log2Ticks) Ticks(min, max float64) []plot.Tick {
 	for e := math.Floor(math.Log2(min)); e <= math.Ceil(math.Log2(max)); e++ {
 		v := math.Pow(2, e)
 		if v < min*0.999 || v > max*1.001 {
+			continue
+		}
+		if t.Every > 1 && int(e)%t.Every != 0 {
+			ticks = append(ticks, plot.Tick{Value: v})
 			continue
 		}
 		ticks = append(ticks, plot.Tick{Value: v, Label: fmt.Sprintf("%g", v)})
@@ -320,7 +352,7 @@ func SetLogX(p *plot.Plot) {
 }
 
 // NiceTicks is the style's linear-axis ticker: about N major ticks (default
-// 5) at 1-2-5 steps, labelled without trailing zeros, with minor ticks
+// 6) at 1-2-5 steps, labelled without trailing zeros, with minor ticks
 // between them.
 type NiceTicks struct{ N int }
 
@@ -328,7 +360,7 @@ type NiceTicks struct{ N int }
 func (t NiceTicks) Ticks(min, max float64) []plot.Tick {
 	n := t.N
 	if n <= 0 {
-		n = 5
+		n = 6
 	}
 	if !(max > min) || math.IsInf(max-min, 0) {
 		return plot.DefaultTicks{}.Ticks(min, max)

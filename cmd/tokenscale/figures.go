@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/plots"
+)
+
+func init() {
+	register(&command{
+		name:    "figures",
+		summary: "draw the paper's figures (the same ones the notebooks show) to PNG or SVG files, without Jupyter",
+		run:     runFigures,
+	})
+}
+
+func runFigures(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "figures", `figures [--out DIR] [--format png|svg] [--list] [ID ...]
+
+Draws every registered figure (or the ones named by id, e.g. fig2 fig8) with
+the paper's options to DIR/<id>.<format>. --list prints the ids, what each
+shows and the options nb.Figure accepts for it.`)
+	out := fs.String("out", filepath.Join("out", "figures"), "output directory")
+	format := fs.String("format", "png", "output format: png or svg")
+	list := fs.Bool("list", false, "list the figures and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *list {
+		for _, s := range plots.Specs() {
+			fmt.Fprintf(env.stdout, "%-10s %-12s %s\n", s.ID, s.Paper, s.Caption)
+			if s.Options != "" {
+				fmt.Fprintf(env.stdout, "%-23s options: %s\n", "", s.Options)
+			}
+		}
+		return nil
+	}
+	if *format != "png" && *format != "svg" {
+		return usagef("figures: --format %q: want png or svg", *format)
+	}
+	ids := fs.Args()
+	if len(ids) == 0 {
+		ids = plots.IDs()
+	}
+	for _, id := range ids {
+		if _, ok := plots.Lookup(id); !ok {
+			return usagef("figures: unknown figure %q (known: %s)", id, strings.Join(plots.IDs(), ", "))
+		}
+	}
+	for _, id := range ids {
+		f, err := plots.Build(id)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(*out, f.ID+"."+*format)
+		if err := f.WriteFile(path); err != nil {
+			return fmt.Errorf("figures: %s: %w", id, err)
+		}
+		fmt.Fprintln(env.stdout, path)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/tokenscale/tokenscale/lib/analysis"
+	"github.com/tokenscale/tokenscale/lib/paperdata"
+)
+
+func init() {
+	opts := `Metrics(...) (default: the 18 of Table 1); Configs(a, b) compare other configurations (ΔP = P_a − P_b)`
+	Register(Spec{ID: "fig11", Paper: "Figure 11", Options: opts,
+		Caption: "ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per metric and N: green > 0, red < 0, darker = larger N",
+		Build:   func(o Options) (*Figure, error) { return buildDiffBars(o, paperdata.VQFT, "Figure 11") }})
+	Register(Spec{ID: "fig12", Paper: "Figure 12", Options: opts,
+		Caption: "ΔP = P(Vision Question Queries) − P(Vision Queries) per metric and N: green > 0, red < 0, darker = larger N",
+		Build:   func(o Options) (*Figure, error) { return buildDiffBars(o, paperdata.VQ, "Figure 12") }})
+}
+
+// hBar is one horizontal bar from 0 to V at height Y.
+type hBar struct {
+	Y, V  float64
+	Color color.Color
+}
+
+// hBars is a plot.Plotter of horizontal bars of a common thickness (in y
+// data units), each with its own colour.
+type hBars struct {
+	Bars      []hBar
+	Thickness float64
+}
+
+// Plot implements plot.Plotter.
+func (h *hBars) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, b := range h.Bars {
+		x0, x1 := trX(0), trX(b.V)
+		y0, y1 := trY(b.Y-h.Thickness/2), trY(b.Y+h.Thickness/2)
+		poly := c.ClipPolygonXY([]vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+		c.FillPolygon(b.Color, poly)
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (h *hBars) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = 0, 0
+	ymin, ymax = math.Inf(1), math.Inf(-1)
+	for _, b := range h.Bars {
+		xmin, xmax = math.Min(xmin, b.V), math.Max(xmax, b.V)
+		ymin, ymax = math.Min(ymin, b.Y-h.Thickness/2), math.Max(ymax, b.Y+h.Thickness/2)
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// swatch is a legend thumbnail: a row of filled colour boxes.
+type swatch []color.Color
+
+// Thumbnail implements plot.Thumbnailer.
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	w := (c.Max.X - c.Min.X) / vg.Length(len(s))
+	for i, col := range s {
+		x0 := c.Min.X + w*vg.Length(i)
+		c.FillPolygon(col, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x0 + w, Y: c.Min.Y}, {X: x0 + w, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+}
+
+// diffGroup is one panel of Figures 11-12.
+type diffGroup struct {
+	title  string
+	series []analysis.DiffSeries
+}
+
+// groupDiffs splits the metrics into the paper's panels by scale and sign:
+// scores in the thousands (MME), scores in the hundreds (OCRBench), then the
+// percent-scale metrics whose ΔP is never negative, then the others.
+func groupDiffs(ds []analysis.DiffSeries) []diffGroup {
+	var huge, large, pos, mixed []analysis.DiffSeries
+	for _, d := range ds {
+		scale := 0.0
+		for i := range d.PA {
+			scale = math.Max(scale, math.Max(math.Abs(d.PA[i]), math.Abs(d.PB[i])))
+		}
+		switch {
+		case scale > 1000:
+			huge = append(huge, d)
+		case scale > 100:
+			large = append(large, d)
+		case d.Min >= 0:
+			pos = append(pos, d)
+		default:
+			mixed = append(mixed, d)
+		}
+	}
+	labels := func(s []analysis.DiffSeries) string {
+		var l []string
+		for _, d := range s {
+			l = append(l, MetricLabel(d.Metric))
+		}
+		return strings.Join(l, ", ")
+	}
+	var out []diffGroup
+	if len(huge) > 0 {
+		out = append(out, diffGroup{labels(huge), huge})
+	}
+	if len(large) > 0 {
+		out = append(out, diffGroup{labels(large), large})
+	}
+	if len(pos) > 0 {
+		out = append(out, diffGroup{"ΔP ≥ 0 at every N", pos})
+	}
+	if len(mixed) > 0 {
+		out = append(out, diffGroup{"ΔP < 0 at some N", mixed})
+	}
+	for i := range out {
+		out[i].title = fmt.Sprintf("(%c) %s", 'a'+i, out[i].title)
+	}
+	return out
+}
+
+func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure, error) {
+	metrics, err := resolveMetrics(o.Metrics, paperdata.Table1Metrics())
+	if err != nil {
+		return nil, err
+	}
+	cfgs, err := resolveConfigs(o.Configs, []paperdata.Config{paperdata.VQQ, other})
+	if err != nil {
+		return nil, err
+	}
+	if len(cfgs) != 2 {
+		return nil, fmt.Errorf("plots: %s compares two configurations, got %d", paperName, len(cfgs))
+	}
+	ds, err := analysis.Differences(cfgs[0], cfgs[1], metrics)
+	if err != nil {
+		return nil, err
+	}
+	groups := groupDiffs(ds)
+	nN := len(paperdata.Ns())
+	xLabel := fmt.Sprintf("ΔP = P(%s) − P(%s)", cfgs[0].Short(), cfgs[1].Short())
+	var panels []*plot.Plot
+	var big, small []int // panel indexes by kind, for the layout
+	for gi, g := range groups {
+		p := NewPlot(g.title, xLabel, "")
+		p.Title.TextStyle.Font.Size = LabelSize
+		bars := &hBars{Thickness: 0.8}
+		var ticks []plot.Tick
+		block := float64(nN) + 2 // ten bars and a gap
+		for j, d := range g.series {
+			base := float64(len(g.series)-1-j) * block
+			for k := range d.Delta { // k = 0 is N = 1, drawn lowest in the block
+				c := Shade(Green, k, nN)
+				if d.Delta[k] < 0 {
+					c = Shade(Red, k, nN)
+				}
+				bars.Bars = append(bars.Bars, hBar{Y: base + float64(k), V: d.Delta[k], Color: c})
+			}
+			if len(g.series) == 1 { // one metric: label every bar with its N
+				for k, n := range d.N {
+					ticks = append(ticks, plot.Tick{Value: base + float64(k), Label: fmt.Sprint(n)})
+				}
+				p.Y.Label.Text = "N"
+			} else {
+				ticks = append(ticks, plot.Tick{Value: base + float64(nN-1)/2, Label: MetricLabel(d.Metric)})
+			}
+		}
+		p.Add(bars)
+		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+		p.Y.Tick.Label.Font.Size = TickSize
+		p.Y.Padding = 0
+		// A vertical line at ΔP = 0.
+		_, _, ymin, ymax := bars.DataRange()
+		zl, err := plotter.NewLine(plotter.XYs{{X: 0, Y: ymin - 0.5}, {X: 0, Y: ymax + 0.5}})
+		if err != nil {
+			return nil, err
+		}
+		zl.Color, zl.Width = color.Black, vg.Points(0.8)
+		p.Add(zl)
+		// Leave room on both sides of zero so short bars stay visible.
+		xmin, xmax, _, _ := bars.DataRange()
+		span := xmax - xmin
+		p.X.Min, p.X.Max = xmin-0.04*span, xmax+0.04*span
+		panels = append(panels, p)
+		if len(g.series) == 1 && len(groups) > 2 && gi < 2 && isLargeScale(g.series[0]) {
+			big = append(big, gi)
+		} else {
+			small = append(small, gi)
+		}
+	}
+	f := &Figure{Title: o.TitleOr(fmt.Sprintf("%s: ΔP = P(%s) − P(%s) per metric and N", paperName, cfgs[0], cfgs[1])),
+		Panels: panels}
+	// Layout: single-metric large-scale panels stacked in a narrow left
+	// column, the others side by side.
+	f.Boxes = make([]Box, len(panels))
+	left := 0.0
+	if len(big) > 0 {
+		left = 0.3
+		for i, pi := range big {
+			h := 1 / float64(len(big))
+			f.Boxes[pi] = Box{X0: 0, Y0: 1 - h*float64(i+1), X1: left, Y1: 1 - h*float64(i)}
+		}
+	}
+	for i, pi := range small {
+		w := (1 - left) / float64(len(small))
+		f.Boxes[pi] = Box{X0: left + w*float64(i), Y0: 0, X1: left + w*float64(i+1), Y1: 1}
+	}
+	rows := 0
+	for _, g := range groups {
+		rows = max(rows, len(g.series))
+	}
+	f.Width, f.Height = o.SizeOr(15*vg.Inch, vg.Length(math.Max(5.5, 1.6+0.95*float64(rows)))*vg.Inch)
+	var greens, reds swatch
+	for k := range nN {
+		greens, reds = append(greens, Shade(Green, k, nN)), append(reds, Shade(Red, k, nN))
+	}
+	f.Legend = []LegendEntry{
+		{Label: fmt.Sprintf("ΔP > 0 (%s higher)", cfgs[0].Short()), Thumbs: []plot.Thumbnailer{greens}},
+		{Label: fmt.Sprintf("ΔP < 0 (%s higher)", cfgs[1].Short()), Thumbs: []plot.Thumbnailer{reds}},
+		{Label: "each metric: 10 bars, N = 768 (top, darkest) … N = 1 (bottom, lightest)"},
+	}
+	return f, nil
+}
+
+func isLargeScale(d analysis.DiffSeries) bool {
+	for i := range d.PA {
+		if math.Abs(d.PA[i]) > 100 || math.Abs(d.PB[i]) > 100 {
+			return true
+		}
+	}
+	return false
+}
