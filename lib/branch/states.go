@@ -224,7 +224,10 @@ func (s *jscan) num() (float64, error) {
 	return v, nil
 }
 
-// vec reads an array of numbers into dst[:0].
+// vec reads an array of numbers into dst[:0]. Its inner loop parses the
+// common case (at most 19 significant digits and a small exponent) itself,
+// exactly (Clinger's fast path: one correctly rounded product of exact
+// float64 values), and leaves everything else to strconv.ParseFloat.
 func (s *jscan) vec(dst []float64) ([]float64, error) {
 	dst = dst[:0]
 	empty, err := s.open('[', ']')
@@ -232,16 +235,118 @@ func (s *jscan) vec(dst []float64) ([]float64, error) {
 		return dst, err
 	}
 	for {
-		v, err := s.num()
-		if err != nil {
+		if s.end-s.pos < 64 && !s.eof {
+			s.fill()
+		}
+		v, n, ok := fastFloat(s.buf[s.pos:s.end])
+		if ok && s.pos+n < s.end {
+			s.pos += n
+		} else if v, err = s.num(); err != nil {
 			return dst, err
 		}
 		dst = append(dst, v)
+		// Fast separator: ',' or ']' right after the number.
+		if s.pos < s.end {
+			switch s.buf[s.pos] {
+			case ',':
+				s.pos++
+				continue
+			case ']':
+				s.pos++
+				return dst, nil
+			}
+		}
 		more, err := s.more(']')
 		if err != nil || !more {
 			return dst, err
 		}
 	}
+}
+
+var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastFloat parses a JSON number at the start of b when that can be done
+// exactly with one float64 multiplication or division: mantissa < 2^53 and
+// decimal exponent in [−22, 22]. It returns ok = false otherwise (including
+// a number that may continue past the end of b).
+func fastFloat(b []byte) (v float64, n int, ok bool) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	neg := false
+	if i < len(b) && b[i] == '-' {
+		neg = true
+		i++
+	}
+	var m uint64
+	digits, exp := 0, 0
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		if digits > 0 || b[i] != '0' {
+			digits++
+		}
+		m = m*10 + uint64(b[i]-'0')
+		i++
+	}
+	if i == start || digits > 19 {
+		return 0, 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		fs := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if digits > 0 || b[i] != '0' {
+				digits++
+			}
+			m = m*10 + uint64(b[i]-'0')
+			i++
+		}
+		if i == fs || digits > 19 {
+			return 0, 0, false
+		}
+		exp = fs - i
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		es, e := i, 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' && e < 10000 {
+			e = e*10 + int(b[i]-'0')
+			i++
+		}
+		if i == es {
+			return 0, 0, false
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if i >= len(b) || m >= 1<<53 {
+		return 0, 0, false
+	}
+	switch {
+	case m == 0:
+		v = 0
+	case exp == 0:
+		v = float64(m)
+	case exp > 0 && exp <= 22:
+		v = float64(m) * pow10tab[exp]
+	case exp < 0 && exp >= -22:
+		v = float64(m) / pow10tab[-exp]
+	default:
+		return 0, 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, i, true
 }
 
 // skip consumes one value of any kind.

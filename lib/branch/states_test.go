@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"reflect"
 	"strings"
 	"testing"
@@ -111,5 +113,41 @@ func TestReadStatesErrors(t *testing.T) {
 		if tc.name != "callback" && !strings.Contains(err.Error(), "s.json: offset ") {
 			t.Errorf("%s: err %q does not name file and offset", tc.name, err)
 		}
+	}
+}
+
+// TestFastFloat checks the fast number path against strconv.ParseFloat,
+// bit for bit, on the formats writers produce.
+func TestFastFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	cases := []string{"0", "-0", "1", "-1.5", "0.000123", "123456789012345678", "1e22", "1e-22", "4.9e-324",
+		"1.7976931348623157e308", "12345678901234567890", "0.1", "-2.5E+3", "3.0e0", "9007199254740993"}
+	for i := 0; i < 20000; i++ {
+		v := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-20))
+		for _, f := range []byte{'g', 'e', 'f'} {
+			cases = append(cases, strconv.FormatFloat(v, f, -1, 64), strconv.FormatFloat(v, f, 6, 32), strconv.FormatFloat(float64(float32(v)), f, -1, 32))
+		}
+	}
+	fast := 0
+	for _, c := range cases {
+		want, err := strconv.ParseFloat(c, 64)
+		if err != nil {
+			continue
+		}
+		got, n, ok := fastFloat([]byte(c + ","))
+		if !ok {
+			continue
+		}
+		fast++
+		if n != len(c) || math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("%q: got %v (n=%d), want %v", c, got, n, want)
+		}
+	}
+	if fast < len(cases)/2 {
+		t.Errorf("fast path taken for only %d of %d numbers", fast, len(cases))
+	}
+	// A number at the very end of the buffer may continue: not fast.
+	if _, _, ok := fastFloat([]byte("1.25")); ok {
+		t.Errorf("number at buffer end accepted")
 	}
 }
