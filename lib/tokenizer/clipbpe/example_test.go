@@ -1,0 +1,34 @@
+package clipbpe_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
+)
+
+// Example tokenises a question for the fusion module: the question's ids
+// (no <|startoftext|>), then N−1 query placeholders and <|endoftext|>, here
+// with N = 4. With ../shared/tokenizers/clip-bpe_simple_vocab_16e6.txt.gz it
+// prints
+//
+//	[49406 768 533 518 4769 286 49407]
+//	[768 533 518 4769 286 49408 49409 49410 49407]
+//	what is the colour ? <|placeholder_qed_0|><|placeholder_qed_1|><|placeholder_qed_2|>
+//
+// (TestExampleValues checks these values.)
+func Example() {
+	tok, err := clipbpe.Load("bpe_simple_vocab_16e6.txt.gz") // or a Hugging Face folder
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.EncodeWithSpecials("What is the colour?"))
+	tok.AddTokens(clipbpe.PlaceholderTokens(3)...)
+	ids := tok.Encode("What is the colour?<|placeholder_qed_0|><|placeholder_qed_1|><|placeholder_qed_2|><|endoftext|>")
+	fmt.Println(ids)
+	text, err := tok.Decode(ids)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(text)
+}
