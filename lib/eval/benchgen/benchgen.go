@@ -7,7 +7,12 @@
 // lettered options for the multiple-choice sets, five reference captions for
 // COCO, ten human answers for TextVQA, numbers for ChartQA, OCRBench's
 // categories); the content is synthetic and the scores are not comparable
-// with the paper's.
+// with the paper's. Where a benchmark allows it the questions are phrased as
+// package lab phrases its questions ("Is there a red circle?", "Which word is
+// in the top-left cell?", "How many circles are there?"), so a toy model
+// trained on the lab task can be evaluated on them: its one-word answers are
+// matched as option text (multiple choice), yes/no words, or normalised VQA
+// answers ("four" = "4").
 package benchgen
 
 import (
@@ -152,7 +157,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			want := i%2 == 0
 			c, s := pickPair(sc, rng, want)
 			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": cats[i%3],
-				"question": fmt.Sprintf("Is there a %s %s in the image?", c, s), "answer": yn(want)})
+				"question": fmt.Sprintf("Is there a %s %s?", c, s), "answer": yn(want)})
 		}
 	case b.Name == "MME":
 		header = append(header, "image_path")
@@ -189,7 +194,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			}
 			o := scenes[0].Objects[0]
 			questions := []string{
-				fmt.Sprintf("Is there a %s %s in the image?", o.Colour, o.Shape),
+				fmt.Sprintf("Is there a %s %s?", o.Colour, o.Shape),
 				fmt.Sprintf("Are there exactly %d shapes in the image?", len(scenes[0].Objects)),
 			}
 			for fig := 0; fig < 2; fig++ {
@@ -221,9 +226,11 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			if i%2 == 0 {
 				q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), lab.ColourNames...)
 			} else {
-				q, ans, cat = fmt.Sprintf("How many shapes are in the image?"), strconv.Itoa(len(sc.Objects)), "count"
-				for k := len(sc.Objects) - rng.IntN(4); len(opts) < 4; k++ {
-					opts = append(opts, strconv.Itoa(k))
+				shape := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+				k := count(sc, shape)
+				q, ans, cat = fmt.Sprintf("How many %ss are there?", shape), lab.CountWords[k], "count"
+				for j := max(0, k-rng.IntN(4)); len(opts) < 4; j++ {
+					opts = append(opts, lab.CountWords[j])
 				}
 			}
 			rng.Shuffle(len(opts), func(a, c int) { opts[a], opts[c] = opts[c], opts[a] })
@@ -280,19 +287,20 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			switch b.Name {
 			case "TextVQA_VAL":
 				if word != "" && i%2 == 0 {
-					r["question"] = fmt.Sprintf("What word is written in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
+					r["question"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
 					r["answer"] = eval.FormatStringList(tenAnswers(word, "the "+word, rng))
 				} else {
-					k := len(sc.Objects)
-					r["question"] = "How many shapes are there?"
-					r["answer"] = eval.FormatStringList(tenAnswers(strconv.Itoa(k), lab.CountWords[k], rng))
+					shape := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+					k := count(sc, shape)
+					r["question"] = fmt.Sprintf("How many %ss are there?", shape)
+					r["answer"] = eval.FormatStringList(tenAnswers(lab.CountWords[k], strconv.Itoa(k), rng))
 				}
 				r["category"] = "synthetic"
 			case "OCRVQA_TESTCORE":
 				if word == "" {
 					continue
 				}
-				r["question"] = "What is the title of this book?"
+				r["question"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
 				r["answer"] = word
 				r["category"] = "title"
 			default: // OCRBench
@@ -302,7 +310,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 				if i%2 == 0 {
 					r["question"], r["category"] = "what is written in the image?", "Regular Text Recognition"
 				} else {
-					r["question"], r["category"] = fmt.Sprintf("What word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
+					r["question"], r["category"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
 				}
 				r["answer"] = eval.FormatStringList([]string{word})
 			}
@@ -341,7 +349,17 @@ func mmeQuestion(cat string, sc lab.Scene, rng *rand.Rand, want bool) string {
 		return fmt.Sprintf("Is there a %s %s in the %s cell?", o.Colour, o.Shape, lab.CellName(sc.Grid, r, c))
 	}
 	c, s := pickPair(sc, rng, want)
-	return fmt.Sprintf("Is there a %s %s in this image?", c, s)
+	return fmt.Sprintf("Is there a %s %s?", c, s)
+}
+
+func count(sc lab.Scene, shape string) int {
+	n := 0
+	for _, o := range sc.Objects {
+		if o.Shape == shape {
+			n++
+		}
+	}
+	return n
 }
 
 func sameAt(sc lab.Scene, o lab.Object, r, c int) bool {
