@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 
 	"github.com/tokenscale/tokenscale/lib/paperdata"
@@ -83,3 +84,7 @@ func nsFloat() []float64 {
 // minus replaces ASCII hyphens used as minus signs with the typographic
 // minus "−" for labels.
 func minus(s string) string { return strings.ReplaceAll(s, "-", "−") }
+
+type plotColor = color.Color
+
+var plotColorBlack color.Color = color.Black

@@ -1,0 +1,226 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/scaling"
+)
+
+// The user's own evaluation results drawn by figure "eval-sweep".
+var (
+	evalMu     sync.Mutex
+	evalRows   []eval.TidyRow
+	evalSource string
+)
+
+// SetEvalResults sets the results (tidy rows, e.g. from eval.ReadTidy or a
+// sweep) that figure "eval-sweep" draws beside the paper's; source names
+// them in the title. Passing no rows clears them.
+func SetEvalResults(source string, rows []eval.TidyRow) {
+	evalMu.Lock()
+	defer evalMu.Unlock()
+	evalRows, evalSource = append([]eval.TidyRow(nil), rows...), source
+}
+
+// LoadEvalResults reads a tidy CSV written by `tokenscale eval sweep` and
+// sets it for figure "eval-sweep".
+func LoadEvalResults(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	defer f.Close()
+	rows, err := eval.ReadTidy(f, filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	SetEvalResults(filepath.Base(path), rows)
+	return nil
+}
+
+func init() {
+	Register(Spec{ID: "eval-sweep",
+		Caption: "Your evaluation sweep beside the paper: your scores over N and their fit (c/N)^α, with the paper's Appendix D points and fit for the same configuration and metric",
+		Options: `Metrics(...) panels, as "<metric>@<benchmark>" (default: every metric of your results; with none loaded, four of the paper's); LogX(false) linear N axis; LogY(true)`,
+		Build:   buildEvalSweep})
+}
+
+// evalGroup is one (configuration, metric) curve of the user's results.
+type evalGroup struct {
+	config, id string
+	ns, ps     []float64
+}
+
+// normID folds case and "_"/" " in a metric id.
+func normID(s string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", " "))
+}
+
+func buildEvalSweep(o Options) (*Figure, error) {
+	evalMu.Lock()
+	rows, source := evalRows, evalSource
+	evalMu.Unlock()
+
+	var groups []*evalGroup
+	index := map[string]*evalGroup{}
+	for _, r := range rows {
+		k := r.Config + "|" + normID(r.ID())
+		g := index[k]
+		if g == nil {
+			g = &evalGroup{config: r.Config, id: r.ID()}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		g.ns, g.ps = append(g.ns, float64(r.N)), append(g.ps, r.Value)
+	}
+	title := "Your evaluation (" + source + ") beside the paper's Appendix D"
+	if len(groups) == 0 {
+		// Nothing of the user's yet: draw the paper's side only, and say so.
+		title = "No results of your own loaded: run `tokenscale eval sweep … --csv FILE`, then plots.LoadEvalResults(FILE)"
+		for _, id := range []string{"Overall@POPE", "Overall@MMStar", "CIDEr@COCO VAL", "Overall@TextVQA VAL"} {
+			groups = append(groups, &evalGroup{config: string(paperdata.VQQ), id: id})
+		}
+	}
+	if len(o.Metrics) > 0 {
+		var sel []*evalGroup
+		var have []string
+		for _, g := range groups {
+			have = append(have, g.id)
+		}
+		for _, w := range o.Metrics {
+			found := false
+			for _, g := range groups {
+				if normID(g.id) == normID(w) {
+					sel, found = append(sel, g), true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("plots: eval-sweep: no metric %q in the results (have %s)", w, strings.Join(have, ", "))
+			}
+		}
+		groups = sel
+	}
+	logX, logY := o.LogXOr(true), o.LogYOr(false)
+	you, youLine := Shade(Series[1].(color.RGBA), 1, 3), SeriesColor(1)
+	var panels []*plot.Plot
+	for _, g := range groups {
+		p := NewPlot("", "N", "")
+		var notes []string
+		if len(g.ns) > 0 {
+			if err := addPointsAndFit(p, g.ns, g.ps, you, youLine, draw.TriangleGlyph{}); err == nil {
+				notes = append(notes, "you "+err2alpha(g.ns, g.ps))
+			} else {
+				return nil, err
+			}
+		}
+		if m, ok := paperdata.LookupMetric(g.id); ok {
+			if cfg, err := paperdata.ParseConfig(g.config); err == nil {
+				if ns, ps, err := paperdata.Curve(cfg, m.ID); err == nil {
+					if err := addPointsAndFit(p, ns, ps, LightBlue, Blue, draw.CircleGlyph{}); err != nil {
+						return nil, err
+					}
+					notes = append(notes, "paper "+err2alpha(ns, ps))
+				}
+			}
+		}
+		label := g.id
+		if m, ok := paperdata.LookupMetric(g.id); ok {
+			label = MetricLabel(m)
+		}
+		p.Title.Text = label
+		if len(notes) > 0 {
+			p.Title.Text += "\n" + strings.Join(notes, ", ")
+		}
+		p.Title.TextStyle.Font.Size = LabelSize
+		p.Y.Tick.Marker = NiceTicks{N: 4}
+		if logX {
+			SetLog2X(p)
+			p.X.Tick.Marker = Log2Ticks{Every: 2}
+			p.X.Label.Text = "N (log₂ scale)"
+		}
+		if logY {
+			SetLogY(p)
+		}
+		panels = append(panels, p)
+	}
+	cols := 4
+	if len(panels) < cols {
+		cols = len(panels)
+	}
+	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 2.5*vg.Inch)
+	f.Height += 0.35 * vg.Inch
+	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
+	mk := func(c color.Color, shape draw.GlyphDrawer) plot.Thumbnailer {
+		s, _ := plotter.NewScatter(plotter.XYs{{}})
+		s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3.2), Shape: shape}
+		return s
+	}
+	line := func(c color.Color) plot.Thumbnailer {
+		l := plotter.NewFunction(nil)
+		l.Color, l.Width = c, vg.Points(1.8)
+		return l
+	}
+	if len(rows) > 0 {
+		f.Legend = append(f.Legend,
+			LegendEntry{Label: "your scores", Thumbs: []plot.Thumbnailer{mk(you, draw.TriangleGlyph{})}},
+			LegendEntry{Label: "your fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(youLine)}})
+	}
+	f.Legend = append(f.Legend,
+		LegendEntry{Label: "paper, Appendix D", Thumbs: []plot.Thumbnailer{mk(LightBlue, draw.CircleGlyph{})}},
+		LegendEntry{Label: "paper fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(Blue)}})
+	return f, nil
+}
+
+// addPointsAndFit draws the points, sorted by N, and the fitted curve when
+// the points admit a fit (at least two distinct N, all values > 0).
+func addPointsAndFit(p *plot.Plot, ns, ps []float64, pc, lc color.Color, shape draw.GlyphDrawer) error {
+	pts := make(plotter.XYs, len(ns))
+	for i := range ns {
+		pts[i] = plotter.XY{X: ns[i], Y: ps[i]}
+	}
+	sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+	if fit, err := scaling.FitBFGS(ns, ps); err == nil {
+		cn, cp := fit.Curve(pts[0].X, pts[len(pts)-1].X, 100)
+		curve := make(plotter.XYs, len(cn))
+		for i := range cn {
+			curve[i] = plotter.XY{X: cn[i], Y: cp[i]}
+		}
+		if len(curve) > 1 {
+			l, err := plotter.NewLine(curve)
+			if err != nil {
+				return err
+			}
+			l.Color, l.Width = lc, vg.Points(1.8)
+			p.Add(l)
+		}
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: pc, Radius: vg.Points(3.2), Shape: shape}
+	p.Add(s)
+	return nil
+}
+
+// err2alpha is "α = …" of the fit, or "no fit" when the points admit none.
+func err2alpha(ns, ps []float64) string {
+	fit, err := scaling.FitBFGS(ns, ps)
+	if err != nil {
+		return "no fit"
+	}
+	return "α = " + minus(fmt.Sprintf("%.3f", fit.Alpha))
+}
