@@ -245,17 +245,14 @@ func (l Layout) BuildBatch(samples []Sample, mode Mode, padTo int) (*Batch, erro
 
 // AttentionMask returns the [B][T][T] boolean mask of the fusion decoder,
 // flattened: query position i of sample b may attend key j when j ≤ i
-// (causal) and j is a valid position (padding). Padded query rows attend only
-// to themselves, so that no row is empty (their outputs are never used).
+// (causal) and j is a valid position (right padding) — the mask lib/llama's
+// decoder builds from the padding flags. Padded query rows still see the
+// valid keys before them; their outputs are never used.
 func (b *Batch) AttentionMask() []bool {
 	m := make([]bool, b.B*b.T*b.T)
 	for s := range b.B {
 		for i := range b.T {
 			row := m[(s*b.T+i)*b.T:]
-			if !b.Valid[s*b.T+i] {
-				row[i] = true
-				continue
-			}
 			for j := 0; j <= i; j++ {
 				row[j] = b.Valid[s*b.T+j]
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 )
 
 // FusionConfig is the fusion module: a Llama-style decoder over an embedding
@@ -22,6 +23,14 @@ type FusionConfig struct {
 type LLMConfig struct {
 	fusion.DecoderConfig
 	Vocab int `json:"vocab_size"`
+}
+
+// Llama converts to lib/llama's configuration.
+func (c LLMConfig) Llama() *llama.Config {
+	lc := c.DecoderConfig.Llama()
+	lc.VocabSize = c.Vocab
+	_ = lc.Validate()
+	return lc
 }
 
 // NumParams counts embeddings, decoder and untied LM head.

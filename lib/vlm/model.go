@@ -1,12 +1,11 @@
 package vlm
 
 import (
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 )
 
 // Scope names of the model's parts. Variable paths mirror Hugging Face
@@ -63,37 +62,27 @@ func (c Config) VisionTokens(root *model.Scope, pixels *Node) *Node {
 // embedded token elsewhere (zeros on padding) — and runs the fusion decoder
 // with the causal + padding mask. visionTokens is [NV, H].
 func (c Config) FusionStates(root *model.Scope, visionTokens, ids, valid, isVision, visionIdx *Node) *Node {
-	g := ids.Graph()
 	B, T, H := ids.Shape().Dim(0), ids.Shape().Dim(1), c.Fusion.Hidden
 	fs := root.In(ScopeFusion)
-	tok := fusion.Embed(fs.In("embed_tokens"), ids, c.Fusion.Vocab+c.Fusion.MaxPlaceholders, H, c.Fusion.initStd(), visionTokens.DType())
+	tok := fusion.Embed(fs.In("embed_tokens"), ids, c.Fusion.Vocab+c.Fusion.MaxPlaceholders, H, c.Fusion.Std(), visionTokens.DType())
 	vis := Gather(visionTokens, InsertAxes(visionIdx, -1)) // [B, T, H]
 	x := Where(BroadcastToDims(InsertAxes(isVision, -1), B, T, H), vis, tok)
 	x = Where(BroadcastToDims(InsertAxes(valid, -1), B, T, H), x, ZerosLike(x))
-	pos := Iota(g, shapes.Make(dtypes.Int32, B, T), 1)
-	h, _ := fusion.Decoder(fs, c.Fusion.DecoderConfig, x, pos, fusion.CausalMask(valid), nil, nil, nil)
-	return h
-}
-
-func (c FusionConfig) initStd() float64 {
-	if c.InitStd > 0 {
-		return c.InitStd
-	}
-	return 0.02
+	return fusion.Decoder(fs, c.Fusion.DecoderConfig, x, valid)
 }
 
 // LLMEmbeddings projects the fused rows [F, Hf] to the LLM width (bias-free
 // Linear, init N(0, ProjectionStd)) and places them, in order, into the QED
 // slots of the LLM token embeddings: slotIdx [B, L] indexes the concatenation
 // [token embeddings (B·L rows) ‖ projected fused rows (F)].
-func (c Config) LLMEmbeddings(root *model.Scope, llm *model.Scope, fused, llmIDs, slotIdx *Node) *Node {
+func (c Config) LLMEmbeddings(root *model.Scope, fused, llmIDs, slotIdx *Node) *Node {
 	B, L, D := llmIDs.Shape().Dim(0), llmIDs.Shape().Dim(1), c.LLM.Hidden
 	std := c.ProjectionStd
 	if std <= 0 {
 		std = 0.001
 	}
 	proj := fusion.Linear(root.Shared(ScopeVLM).In("projection"), fused, D, std) // [F, D]
-	tok := fusion.Embed(llm.In("embed_tokens"), llmIDs, c.LLM.Vocab, D, 0.02, fused.DType())
+	tok := llama.Embed(root.At(ScopeLLM), c.LLM.Llama(), llmIDs)
 	all := Concatenate([]*Node{Reshape(tok, B*L, D), proj}, 0)
 	return Gather(all, InsertAxes(slotIdx, -1)) // [B, L, D]
 }
@@ -106,14 +95,8 @@ func (c Config) Forward(root *model.Scope, in []*Node) Outputs {
 	h := c.FusionStates(root, vt, in[inFusionIDs], in[inFusionValid], in[inIsVision], in[inVisionIdx])
 	B, T, H := h.Shape().Dim(0), h.Shape().Dim(1), h.Shape().Dim(2)
 	fused := Gather(Reshape(h, B*T, H), InsertAxes(in[inFusedIdx], -1)) // [F, H]
-	llm := root.In(ScopeLLM)
-	lm := llm.In("model")
-	x := c.LLMEmbeddings(root, lm, fused, in[inLLMIDs], in[inSlotIdx])
-	ids := in[inLLMIDs]
-	Bl, L := ids.Shape().Dim(0), ids.Shape().Dim(1)
-	pos := Iota(ids.Graph(), shapes.Make(dtypes.Int32, Bl, L), 1)
-	out, _ := fusion.Decoder(lm, c.LLM.DecoderConfig, x, pos, fusion.CausalMask(in[inLLMValid]), nil, nil, nil)
-	logits := fusion.Linear(llm.In("lm_head"), out, c.LLM.Vocab, 0.02)
+	x := c.LLMEmbeddings(root, fused, in[inLLMIDs], in[inSlotIdx])
+	logits, _ := llama.CausalLM(root.At(ScopeLLM), c.LLM.Llama(), nil, x, llama.DecoderOptions{Padding: in[inLLMValid]})
 	return Outputs{Logits: logits, Fusion: h, Fused: fused}
 }
 

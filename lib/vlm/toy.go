@@ -16,9 +16,11 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -231,15 +233,10 @@ func WriteRandomCLIP(dir string, c VisionConfig, seed int64) error {
 func WriteRandomLlama(dir string, c LLMConfig, seed int64) error {
 	named, err := randomWeights(seed, func(scope *model.Scope, g *Graph) *Node {
 		ids := Zeros(g, shapes.Make(dtypes.Int32, 1, 2))
-		ms := scope.In("model")
-		std := c.InitStd
-		if std <= 0 {
-			std = 0.02
-		}
-		x := fusion.Embed(ms.In("embed_tokens"), ids, c.Vocab, c.Hidden, std, dtypes.Float32)
-		pos := Iota(g, shapes.Make(dtypes.Int32, 1, 2), 1)
-		h, _ := fusion.Decoder(ms, c.DecoderConfig, x, pos, fusion.CausalMask(Ones(g, shapes.Make(dtypes.Bool, 1, 2))), nil, nil, nil)
-		return ReduceAllSum(fusion.Linear(scope.In("lm_head"), h, c.Vocab, std))
+		std := c.Std()
+		root := scope.WithInitializer(initializer.RandomNormalFn(scope, std))
+		logits, _ := llama.CausalLM(root, c.Llama(), ids, nil, llama.DecoderOptions{})
+		return ReduceAllSum(logits)
 	})
 	if err != nil {
 		return fmt.Errorf("vlm: random Llama: %w", err)
