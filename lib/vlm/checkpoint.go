@@ -121,8 +121,7 @@ func Load(dir string) (*Model, error) {
 
 // SaveOptions choose what a checkpoint embeds.
 type SaveOptions struct {
-	EmbedLLM  bool // write the Llama weights into the checkpoint (else reference llm_path)
-	EmbedCLIP bool // write an untrained CLIP tower too (a trained one is always written)
+	EmbedLLM bool // write the Llama weights into the checkpoint (else reference llm_path)
 	// Extra variables (e.g. optimizer state) are written when their path
 	// passes this filter.
 	Extra func(path string) bool
@@ -139,7 +138,8 @@ func (m *Model) Tensors(opt SaveOptions) (map[string]*tensors.Tensor, error) {
 		case "llm":
 			keep = opt.EmbedLLM || m.Config.LLMPath == ""
 		case "vision":
-			keep = opt.EmbedCLIP || m.Config.CLIPPath == "" || v.Trainable
+			// Stage 2 trains the vision tower: always written.
+			keep = true
 		case "":
 			keep = opt.Extra != nil && opt.Extra(p) && !strings.Contains(p, "#")
 		default:

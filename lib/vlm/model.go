@@ -12,8 +12,8 @@ import (
 // tensor names ("/llm/model/layers/0/..." ↔ "model.layers.0..." of the Llama
 // folder), so checkpoints load by name.
 const (
-	ScopeCLIP   = "clip"   // CLIP: vision_model/... (from the CLIP folder)
-	ScopeVLM    = "vlm"    // new parts: pos_layrnorm, merge, token_LF, projection
+	ScopeCLIP   = "clip"   // CLIP: vision_model/... (from the CLIP folder; the new pos_layrnorm, vision_embed_merge and token_LF live there too)
+	ScopeVLM    = "vlm"    // the projection (and stage-1 heads)
 	ScopeFusion = "fusion" // fusion decoder: embed_tokens, layers, norm
 	ScopeLLM    = "llm"    // Llama: model/..., lm_head (frozen)
 )
@@ -24,15 +24,16 @@ var Parts = []string{"vision", "merge", "fusion", "projection"}
 // PartOf maps a variable path to its module: "vision", "merge", "fusion",
 // "projection", "llm", or "" for bookkeeping variables (optimizer state).
 func PartOf(path string) string {
+	vm := "/" + ScopeCLIP + "/vision_model/"
 	switch {
-	case hasPrefix(path, "/"+ScopeCLIP+"/vision_model/"):
+	case hasPrefix(path, vm+"pos_layrnorm/"), hasPrefix(path, vm+"vision_embed_merge/"), path == vm+"token_LF":
+		return "merge"
+	case hasPrefix(path, vm):
 		return "vision"
 	case hasPrefix(path, "/"+ScopeVLM+"/projection/"):
 		return "projection"
 	case hasPrefix(path, "/"+ScopeVLM+"/stage1/"):
 		return "stage1"
-	case hasPrefix(path, "/"+ScopeVLM+"/"):
-		return "merge"
 	case hasPrefix(path, "/"+ScopeFusion+"/"):
 		return "fusion"
 	case hasPrefix(path, "/"+ScopeLLM+"/"):
@@ -53,8 +54,9 @@ type Outputs struct {
 // VisionTokens runs the vision tower, the new LayerNorm and the local merge
 // over pixels [B·V, 3, S, S], giving [B·V·tokensPerView, H].
 func (c Config) VisionTokens(root *model.Scope, pixels *Node) *Node {
-	st := VisionTower(root.In(ScopeCLIP).In("vision_model"), c.Vision, pixels)
-	v := MergeViews(root.In(ScopeVLM), c.Vision, st)
+	vm := root.In(ScopeCLIP).In("vision_model")
+	st := VisionTower(vm, c.Vision, pixels)
+	v := MergeViews(vm, c.Vision, st)
 	return Reshape(v, -1, c.Vision.Hidden)
 }
 
@@ -81,7 +83,7 @@ func (c Config) LLMEmbeddings(root *model.Scope, fused, llmIDs, slotIdx *Node) *
 	if std <= 0 {
 		std = 0.001
 	}
-	proj := fusion.Linear(root.Shared(ScopeVLM).In("projection"), fused, D, std) // [F, D]
+	proj := fusion.Linear(root.In(ScopeVLM).In("projection"), fused, D, std) // [F, D]
 	tok := llama.Embed(root.At(ScopeLLM), c.LLM.Llama(), llmIDs)
 	all := Concatenate([]*Node{Reshape(tok, B*L, D), proj}, 0)
 	return Gather(all, InsertAxes(slotIdx, -1)) // [B, L, D]

@@ -131,10 +131,11 @@ func VisionTower(scope *model.Scope, c VisionConfig, pixels *Node) *Node {
 
 // MergeViews is the paper's step after the tower (spec §3.3): a new
 // LayerNorm ("pos_layrnorm"), drop the class token, the local merge — a
-// bias-free 3×3 stride-2 padding-1 convolution ("merge/weight", [H, H, 3, 3],
-// init N(0, 0.02)) plus the nearest-neighbour residual x[2i, 2j] — and the
-// learned new-line token ("token_LF") appended to each view. states are
-// [N, 1+g², H]; the result is [N, (g/2)²+1, H].
+// bias-free 3×3 stride-2 padding-1 convolution ("vision_embed_merge/weight",
+// [H, H, 3, 3], init N(0, 0.02)) plus the nearest-neighbour residual
+// x[2i, 2j] — and the learned new-line token ("token_LF", [1, 1, H]) appended
+// to each view. The names are the authors' (and lib/clip's), under the
+// vision_model scope. states are [N, 1+g², H]; the result is [N, (g/2)²+1, H].
 func MergeViews(scope *model.Scope, c VisionConfig, states *Node) *Node {
 	N, g, h := states.Shape().Dim(0), c.Grid(), c.Hidden
 	x := LayerNorm(scope.In("pos_layrnorm"), states, c.LayerNormEps)
@@ -152,13 +153,13 @@ func MergeViews(scope *model.Scope, c VisionConfig, states *Node) *Node {
 		}
 	}
 	patches := Reshape(Concatenate(cols, -1), N*m*m, 9*h) // channel index (ky·3+kx)·H + c
-	w := scope.In("merge").WithInitializer(initializer.RandomNormalFn(scope, 0.02)).
+	w := scope.In("vision_embed_merge").WithInitializer(initializer.RandomNormalFn(scope, 0.02)).
 		VariableWithShape("weight", shapes.Make(x.DType(), h, h, 3, 3)).NodeValue(x.Graph())
 	wk := Reshape(TransposeAllAxes(w, 0, 2, 3, 1), h, 9*h) // [out, ky, kx, in]
 	conv := Reshape(Einsum("nk,ok->no", patches, wk), N, m, m, h)
 	nearest := Slice(x, AxisRange(), AxisRange().Stride(2), AxisRange().Stride(2))
 	merged := Reshape(Add(conv, nearest), N, m*m, h)
 	lf := scope.WithInitializer(initializer.RandomNormalFn(scope, 0.02)).
-		VariableWithShape("token_LF", shapes.Make(x.DType(), h)).NodeValue(x.Graph())
+		VariableWithShape("token_LF", shapes.Make(x.DType(), 1, 1, h)).NodeValue(x.Graph())
 	return Concatenate([]*Node{merged, BroadcastToDims(Reshape(lf, 1, 1, h), N, 1, h)}, 1)
 }

@@ -103,7 +103,7 @@ func TestMergeViewsAgainstLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := tensors.MustCopyFlatData[float32](exec.MustCall1(tensors.FromFlatDataAndDimensions(in, N, g*g+1, h)))
-	w := tensors.MustCopyFlatData[float32](store.GetVariable("/merge/weight").MustValue())
+	w := tensors.MustCopyFlatData[float32](store.GetVariable("/vision_embed_merge/weight").MustValue())
 	lf := tensors.MustCopyFlatData[float32](store.GetVariable("/token_LF").MustValue())
 	m := g / 2
 	for n := range N {
