@@ -218,3 +218,39 @@ func TestPaperTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeTokens(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const k, grid, d = 3, 6, 4
+	x := randSlice(rng, k*grid*grid*d)
+	w := randSlice(rng, d*d*9)
+	lf := randSlice(rng, d)
+	for _, residual := range []bool{true, false} {
+		got, err := MergeTokens(Array{Shape: []int{k, grid * grid, d}, Data: x}, grid,
+			Array{Shape: []int{d, d, 3, 3}, Data: w}, Array{Shape: []int{d}, Data: lf}, residual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := (grid/2)*(grid/2) + 1
+		if got.Shape[0] != k || got.Shape[1] != per || got.Shape[2] != d {
+			t.Fatalf("shape %v", got.Shape)
+		}
+		want := refMerge(to64(x), k, grid, d, to64(w), d, residual)
+		for v := 0; v < k; v++ {
+			view := got.Row(v).Data
+			for i := 0; i < (per-1)*d; i++ {
+				if math.Abs(float64(view[i])-want[v*(per-1)*d+i]) > 1e-4 {
+					t.Fatalf("view %d element %d: %g, want %g", v, i, view[i], want[v*(per-1)*d+i])
+				}
+			}
+			for c := 0; c < d; c++ {
+				if view[(per-1)*d+c] != lf[c] {
+					t.Fatalf("view %d: new-line token differs", v)
+				}
+			}
+		}
+	}
+	if _, err := MergeTokens(Array{Shape: []int{1, 5, d}, Data: make([]float32, 5*d)}, grid, Array{Shape: []int{d, d, 3, 3}, Data: w}, Array{Shape: []int{d}, Data: lf}, true); err == nil {
+		t.Error("wrong token count: no error")
+	}
+}

@@ -6,6 +6,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // Array is a dense float32 array in row-major order.
@@ -284,4 +286,42 @@ func (m *Model) Text(ids [][]int) (*TextResult, error) {
 		r.TextEmbeds = out[2]
 	}
 	return r, nil
+}
+
+// MergeTokens runs the paper's local merge and new-line token on patch
+// tokens outside a CLIP model (for notebooks and checks): x is [K, G·G, D]
+// (class token already dropped), weight is [D, D, 3, 3] (PyTorch layout),
+// lf is the new-line token [D] (or [1, 1, D]). It returns [K, (G/2)² + 1,
+// D]; residual=false gives the paper's conv-only merge.
+func MergeTokens(x Array, grid int, weight, lf Array, residual bool) (out Array, err error) {
+	if len(x.Shape) != 3 || x.Shape[1] != grid*grid {
+		return Array{}, fmt.Errorf("clip: merge: tokens shape %v, want [K, %d, D]", x.Shape, grid*grid)
+	}
+	d := x.Shape[2]
+	if len(weight.Shape) != 4 || weight.Shape[0] != d || weight.Shape[1] != d || weight.Shape[2] != 3 || weight.Shape[3] != 3 {
+		return Array{}, fmt.Errorf("clip: merge: weight shape %v, want [%d, %d, 3, 3]", weight.Shape, d, d)
+	}
+	if len(lf.Data) != d {
+		return Array{}, fmt.Errorf("clip: merge: new-line token has %d values, want %d", len(lf.Data), d)
+	}
+	b, err := backend.New()
+	if err != nil {
+		return Array{}, fmt.Errorf("clip: merge: %w", err)
+	}
+	store := model.NewStore()
+	store.VariableWithValue("/merge/vision_embed_merge/weight", tensors.FromFlatDataAndDimensions(weight.Data, weight.Shape...))
+	store.VariableWithValue("/merge/token_LF", tensors.FromFlatDataAndDimensions(lf.Data, 1, 1, d))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("clip: merge: %v", r)
+		}
+	}()
+	t, err := model.CallOnce(b, store, func(scope *model.Scope, xn *Node) *Node {
+		s := scope.At("merge")
+		return AppendNewLine(s, LocalMerge(s.At("vision_embed_merge"), xn, grid, residual))
+	}, tensors.FromFlatDataAndDimensions(x.Data, x.Shape...))
+	if err != nil {
+		return Array{}, fmt.Errorf("clip: merge: %w", err)
+	}
+	return toArray(t)
 }
