@@ -24,8 +24,8 @@ func HFName(path, scopePrefix string) (name string, ok bool) {
 
 // Loader feeds variables from safetensors checkpoints: every variable whose
 // path lies under one of the mounted scope prefixes is read, on first use,
-// from the tensor of the same dotted name. Variables not found keep their
-// initialiser.
+// from the tensor of the same dotted name (float tensors as float32, others
+// as stored). Variables not found keep their initialiser.
 type Loader struct {
 	Backend compute.Backend
 	mounts  []mount
@@ -50,10 +50,16 @@ func (l *Loader) LoadVariable(store *model.Store, fullPath string) (*tensors.Ten
 		if !ok {
 			continue
 		}
-		if _, ok := m.ck.Info(name); !ok {
+		info, ok := m.ck.Info(name)
+		if !ok {
 			continue
 		}
-		t, err := m.ck.Tensor(name, dtypes.Float32, l.Backend)
+		dt := dtypes.InvalidDType // non-float tensors (counters) load as stored
+		switch info.DType {
+		case "F16", "BF16", "F32", "F64":
+			dt = dtypes.Float32
+		}
+		t, err := m.ck.Tensor(name, dt, l.Backend)
 		if err != nil {
 			if l.Err == nil {
 				l.Err = err

@@ -1,9 +1,15 @@
 package train
 
 import (
+	"bufio"
+	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -128,4 +134,115 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+func examplesFrom(t testing.TB, cfg vlm.Config, jsonl string) []vlm.Example {
+	t.Helper()
+	recs, err := vlm.ReadRecords(jsonl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex []vlm.Example
+	for _, r := range recs {
+		e, err := cfg.Encode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex = append(ex, e)
+	}
+	return ex
+}
+
+const helperEnv = "TOKENSCALE_TRAIN_HELPER_DIR"
+
+// TestTrainHelperProcess is the child of TestKillDuringSaveResumes: it
+// trains with checkpoints every 2 steps and stalls inside the save of step
+// 4, after the weights are written and before the pointer moves, until it
+// is killed.
+func TestTrainHelperProcess(t *testing.T) {
+	dir := os.Getenv(helperEnv)
+	if dir == "" {
+		t.Skip("helper process of TestKillDuringSaveResumes")
+	}
+	m, ex := toySetup(t, dir, 4)
+	tr, err := NewTrainer(m, ex, toyOptions(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveHook = func(stage string) {
+		if stage == "weights-written" && tr.Step == 4 {
+			fmt.Println("SAVING")
+			time.Sleep(time.Minute)
+		}
+	}
+	if err := tr.Run(nil, filepath.Join(dir, "log.jsonl"), filepath.Join(dir, "ck"), 2); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKillDuringSaveResumes(t *testing.T) {
+	if os.Getenv(helperEnv) != "" {
+		t.Skip("inside the helper")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTrainHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	saw := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "SAVING") {
+			saw = true
+			break
+		}
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if !saw {
+		t.Fatal("the helper never reached the save of step 4")
+	}
+	ck := filepath.Join(dir, "ck")
+	latest, err := Latest(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(latest) != "step-000002" {
+		t.Fatalf("latest checkpoint after the kill is %s, want step-000002", latest)
+	}
+	helperLog, err := ReadLog(filepath.Join(dir, "log.jsonl"))
+	if err != nil || len(helperLog) != 4 {
+		t.Fatalf("helper log: %d steps, %v", len(helperLog), err)
+	}
+	cfg, err := vlm.ReadConfig(filepath.Join(latest, vlm.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Resume(ck, examplesFrom(t, cfg, filepath.Join(dir, "data", "train.jsonl")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Model.Close()
+	if tr.Step != 2 {
+		t.Fatalf("resumed at step %d, want 2", tr.Step)
+	}
+	if err := tr.Run(nil, "", ck, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Steps 3 and 4 repeat the killed run's: same data, same optimizer state.
+	for i, l := range tr.Log[:2] {
+		want := helperLog[2+i]
+		if l.Step != want.Step || math.Abs(l.Loss-want.Loss) > 1e-5*(1+math.Abs(want.Loss)) || math.Abs(l.LR-want.LR) > 1e-12 {
+			t.Errorf("resumed step %d: loss %.7f lr %g, killed run had loss %.7f lr %g", l.Step, l.Loss, l.LR, want.Loss, want.LR)
+		}
+	}
+	if latest, _ := Latest(ck); filepath.Base(latest) != "step-000006" {
+		t.Errorf("final checkpoint %s", latest)
+	}
 }
