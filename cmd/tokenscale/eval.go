@@ -144,7 +144,7 @@ generated again. The benchmark is named by --name or by the file name.
 		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
 	}
 	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
-		Predictions: *preds, Limit: *limit,
+		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg),
 		Progress: func(done, gen int) {
 			if done%50 == 0 {
 				fmt.Fprintf(env.stderr, "%s: %d items (%d generated)\n", b.Name, done, gen)
@@ -158,6 +158,12 @@ generated again. The benchmark is named by --name or by the file name.
 		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
 		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "metrics": res.Metrics,
 	})
+}
+
+// runInfo describes a run for the predictions' .run.json, so that a resumed
+// run cannot mix two models' answers.
+func runInfo(model string, n int, cfg eval.Config) map[string]string {
+	return map[string]string{"model": strings.ReplaceAll(model, "{N}", strconv.Itoa(n)), "N": strconv.Itoa(n), "config": string(cfg)}
 }
 
 func closeAnswerer(a eval.Answerer) {
@@ -258,7 +264,8 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	}
 	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
 		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit,
-		Model: func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
+		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
+		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
 		Progress: func(n int, bench string, done, gen int) {
 			if done%50 == 0 {
 				fmt.Fprintf(env.stderr, "N=%d %s: %d items (%d generated)\n", n, bench, done, gen)

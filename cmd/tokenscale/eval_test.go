@@ -37,6 +37,10 @@ func TestEvalOracleAndResume(t *testing.T) {
 	if res["generated"] != 0.0 || res["resumed"] != 12.0 {
 		t.Errorf("second run: generated %v resumed %v, want 0 and 12", res["generated"], res["resumed"])
 	}
+	// Another model may not append to these predictions.
+	if _, errs, code := runCLI(t, "", "eval", "--model", "constant:A", "--bench", filepath.Join(dir, "MMStar.tsv"), "--predictions", preds, "--n", "64"); code != 1 || !strings.Contains(errs, `another run (model "oracle", this run "constant:A")`) {
+		t.Errorf("mixing models: exit %d, %s", code, errs)
+	}
 	// Scoring the same file with `score` gives the same metrics.
 	out, errs, code := runCLI(t, "", "score", "--bench", "MMStar", "--predictions", preds)
 	if code != 0 || !strings.Contains(out, `"Overall": 100`) {

@@ -46,6 +46,11 @@ type RunOptions struct {
 	// Progress, if set, is called after each item with the number of items
 	// done (including resumed ones) and the number generated in this run.
 	Progress func(done, generated int)
+	// Run describes what produced the answers (model, N, configuration, …).
+	// When set, it is saved beside the predictions as <Predictions>.run.json
+	// and a resumed run must describe itself the same way, so answers of two
+	// different models never end up in one file.
+	Run map[string]string
 }
 
 // RunResult is the outcome of [Run].
@@ -67,6 +72,9 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	}
 	done, err := loadForResume(opts.Predictions)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRunInfo(opts.Predictions, opts.Run, len(done) > 0); err != nil {
 		return nil, err
 	}
 	r, err := Open(path, b)
@@ -183,4 +191,46 @@ func loadForResume(path string) (map[string]Prediction, error) {
 		done[p.Index] = p
 	}
 	return done, nil
+}
+
+// checkRunInfo compares the run description with the one saved beside the
+// predictions (when earlier answers exist), then saves it.
+func checkRunInfo(preds string, info map[string]string, resuming bool) error {
+	if info == nil {
+		return nil
+	}
+	path := preds + ".run.json"
+	if resuming {
+		if data, err := os.ReadFile(path); err == nil {
+			var old map[string]string
+			if err := json.Unmarshal(data, &old); err != nil {
+				return fmt.Errorf("eval: %s: %w", path, err)
+			}
+			for _, k := range sortedKeys(mergeKeys(old, info)) {
+				if old[k] != info[k] {
+					return fmt.Errorf("eval: %s holds answers of another run (%s %q, this run %q): give another predictions file or remove it", preds, k, old[k], info[k])
+				}
+			}
+			return nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	data, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	return nil
+}
+
+func mergeKeys(a, b map[string]string) map[string]bool {
+	m := map[string]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }

@@ -232,3 +232,26 @@ func TestReadTidy(t *testing.T) {
 		}
 	}
 }
+
+func TestRunInfoGuardsResume(t *testing.T) {
+	dir := t.TempDir()
+	b, _ := eval.Lookup("POPE")
+	bench := filepath.Join(dir, "pope.tsv")
+	if err := benchgen.Write(bench, b, 4, 3); err != nil {
+		t.Fatal(err)
+	}
+	pred := filepath.Join(dir, "p.jsonl")
+	run := func(model string) error {
+		_, err := eval.Run(context.Background(), b, bench, eval.Constant("Yes"), eval.RunOptions{Predictions: pred, Run: map[string]string{"model": model, "N": "8"}})
+		return err
+	}
+	if err := run("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run("a"); err != nil {
+		t.Errorf("same run resumed: %v", err)
+	}
+	if err := run("b"); err == nil || !strings.Contains(err.Error(), `model "a", this run "b"`) {
+		t.Errorf("other model on the same file: err = %v", err)
+	}
+}

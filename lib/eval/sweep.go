@@ -31,6 +31,8 @@ type SweepOptions struct {
 	Limit int
 	// Progress, if set, is called after each item.
 	Progress func(n int, bench string, done, generated int)
+	// RunInfo, if set, describes the run at N (see RunOptions.Run).
+	RunInfo func(n int) map[string]string
 }
 
 // Result is the scores of one configuration at one N on one benchmark.
@@ -65,6 +67,9 @@ func Sweep(ctx context.Context, o SweepOptions) ([]Result, error) {
 		}
 		for _, f := range o.Files {
 			opts := RunOptions{Predictions: filepath.Join(o.Dir, PredictionsName(o.Config, n, f.Bench)), Limit: o.Limit}
+			if o.RunInfo != nil {
+				opts.Run = o.RunInfo(n)
+			}
 			if o.Progress != nil {
 				name, nn := f.Bench.Name, n
 				opts.Progress = func(done, gen int) { o.Progress(nn, name, done, gen) }
