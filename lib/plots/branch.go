@@ -1,0 +1,657 @@
+package plots
+
+// Section 3 figures: branch divergence (Figures 1, 3(a), 3(b), 4(a), 4(b),
+// 10 and 14), drawn from lib/branch estimates.
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/tokenscale/tokenscale/lib/branch"
+)
+
+func init() {
+	dataOpts := `Configs(<model labels>) chooses the models (default: all); Param("minpairs", 1) drops n with fewer pairs; Param("nmax") caps n`
+	Register(Spec{ID: "fig1", Paper: "Figure 1",
+		Caption: "Branches appended after a shared prefix diverge; past a threshold the divergence is significant (simulated random walk)",
+		Options: `Param("seed", 7); Param("tau", 40) branch point; Param("n", 160) branch length; Param("branches", 4); Param("g", 0.9, 0.05, 25) step correlation g(t) = g∞ + (g0−g∞)e^(−t/κ) as g0, g∞, κ; Param("level", 6) divergence level that marks the threshold`,
+		Build: buildFig1})
+	Register(Spec{ID: "fig3a", Paper: "Figure 3(a)", Caption: "Measured ĝ(n), the mean cosine between step differences, against the branch length n",
+		Options: dataOpts + "; LogX/LogY", Build: buildFig3a})
+	Register(Spec{ID: "fig3b", Paper: "Figure 3(b)", Caption: "Measured Ê(n) (mean, ±σ and ±2σ bands) against the bound λ·sqrt(n + n(n−1)ĝ(n))",
+		Options: dataOpts + " (the first model is drawn)", Build: buildFig3b})
+	Register(Spec{ID: "fig4a", Paper: "Figure 4(a)", Caption: "Ratio r(n) = 1/((n−1)ĝ(n)) with the threshold ε (dashed) and n* = first n with r(n) < ε",
+		Options: dataOpts + `; Param("eps") overrides each estimate's ε; LogY`, Build: buildFig4a})
+	Register(Spec{ID: "fig4b", Paper: "Figure 4(b)", Caption: "Difference Δĝ(n) with ±δ (dashed), n* = first n with |Δĝ(n)| < δ, and a zoomed inset",
+		Options: dataOpts + `; Param("delta") overrides each estimate's δ; Param("zoom", 20) first n of the inset`, Build: buildFig4b})
+	Register(Spec{ID: "fig10", Paper: "Figure 10", Caption: "Eq. 23: one power law (c/n)^α fitted jointly to every model's ĝ(n) (solid) and the measured ĝ (dashed), log–log",
+		Options: dataOpts + `; LogX/LogY (default log–log)`, Build: buildFig10})
+	Register(Spec{ID: "fig14", Paper: "Figure 14", Caption: "Figure 3(b) for every model: Ê(n) with ±σ, ±2σ bands against the bound",
+		Options: dataOpts, Build: buildFig14})
+}
+
+// BranchCurve is one model's Section-3 estimate, the data of Figures 3, 4,
+// 10 and 14. Model is the label shown in legends and titles.
+type BranchCurve struct {
+	Model  string
+	Result branch.Result
+}
+
+var (
+	branchMu      sync.Mutex
+	branchCurves  []BranchCurve
+	branchDefault []BranchCurve
+)
+
+// SetBranchCurves sets the estimates that Figures 3, 4, 10 and 14 draw, e.g.
+// from branch.Measure on an LLM. With no arguments it restores the default:
+// the built-in toy models measured on the default pair set.
+func SetBranchCurves(cs ...BranchCurve) {
+	branchMu.Lock()
+	defer branchMu.Unlock()
+	branchCurves = append([]BranchCurve(nil), cs...)
+}
+
+// DefaultBranchMinPairs is the MinPairs of the default estimates.
+const DefaultBranchMinPairs = 3
+
+// BranchCurves returns the estimates the figures draw: those set with
+// SetBranchCurves, else DefaultBranchCurves.
+func BranchCurves() ([]BranchCurve, error) {
+	branchMu.Lock()
+	cs := branchCurves
+	branchMu.Unlock()
+	if len(cs) > 0 {
+		return cs, nil
+	}
+	return DefaultBranchCurves()
+}
+
+// DefaultBranchCurves measures three variants of the built-in toy model
+// (branch.ToyModel, which is not an LLM) on the pair set shipped with
+// tokenscale: a real measurement that needs no checkpoint and takes well
+// under a second. The labels say so.
+func DefaultBranchCurves() ([]BranchCurve, error) {
+	branchMu.Lock()
+	defer branchMu.Unlock()
+	if branchDefault != nil {
+		return branchDefault, nil
+	}
+	pairs := branch.DefaultPairs()
+	var out []BranchCurve
+	for _, rho := range []float64{0.3, 0.6, 0.8} {
+		m := branch.NewToyModel()
+		m.Rho = rho
+		acc, _, err := branch.Measure(m, pairs, branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BranchCurve{
+			Model:  fmt.Sprintf("toy ρ=%g", rho),
+			Result: acc.Result(branch.Options{MinPairs: DefaultBranchMinPairs}),
+		})
+	}
+	branchDefault = out
+	return out, nil
+}
+
+// selectBranch applies Configs, minpairs and nmax.
+func selectBranch(o Options) ([]BranchCurve, error) {
+	all, err := BranchCurves()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(all))
+	byName := map[string]BranchCurve{}
+	for i, c := range all {
+		names[i] = c.Model
+		byName[c.Model] = c
+	}
+	want, err := Select("model", names, o.Configs)
+	if err != nil {
+		return nil, err
+	}
+	minPairs := int(o.ParamOr("minpairs", 1)[0])
+	nmax := int(o.ParamOr("nmax", 0)[0])
+	var out []BranchCurve
+	for _, name := range want {
+		c := byName[name]
+		rows := c.Result.Rows
+		k := len(rows)
+		for k > 0 && rows[k-1].Pairs < minPairs {
+			k--
+		}
+		if nmax > 0 && k > nmax {
+			k = nmax
+		}
+		c.Result.Rows = rows[:k]
+		if k < 3 {
+			return nil, fmt.Errorf("plots: model %q has %d usable branch lengths (need 3; lower minpairs)", name, k)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// modelsLabel names the models for titles, shortly: the toy models are
+// called what they are.
+func modelsLabel(cs []BranchCurve) string {
+	toy := 0
+	s := ""
+	for i, c := range cs {
+		if strings.HasPrefix(c.Model, "toy") {
+			toy++
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += c.Model
+	}
+	if toy == len(cs) {
+		return "the built-in toy model (not an LLM)"
+	}
+	return s
+}
+
+// logTicks labels 1, 2 and 5 times powers of ten (minor ticks at the other
+// integers), so a log axis spanning less than a decade is still labelled.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0) || !(max > min) {
+		return plot.LogTicks{Prec: -1}.Ticks(math.Max(min, 1e-300), max)
+	}
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for m := 1.0; m <= 9; m++ {
+			v := m * math.Pow(10, e)
+			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	labelled := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled++
+		}
+	}
+	if labelled < 3 { // a narrow range: label every tick
+		for i := range ticks {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 3, 64)
+		}
+	}
+	return ticks
+}
+
+func setLogX(p *plot.Plot) { p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{} }
+func setLogY(p *plot.Plot) { p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{} }
+
+func lineOf(xs, ys []float64, c color.Color, width float64, dashes ...vg.Length) (*plotter.Line, error) {
+	pts := make(plotter.XYs, len(xs))
+	for i := range xs {
+		pts[i] = plotter.XY{X: xs[i], Y: ys[i]}
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Width, l.Dashes = c, vg.Points(width), dashes
+	return l, nil
+}
+
+var (
+	dashed = []vg.Length{vg.Points(5), vg.Points(3)}
+	dotted = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+)
+
+// series collects the defined (n, value) points of one row field.
+func series(rows []branch.Row, f func(branch.Row) (float64, bool)) (xs, ys []float64) {
+	for _, r := range rows {
+		if v, ok := f(r); ok {
+			xs, ys = append(xs, float64(r.N)), append(ys, v)
+		}
+	}
+	return xs, ys
+}
+
+func legendLine(c color.Color, width float64, dashes ...vg.Length) plot.Thumbnailer {
+	l := plotter.NewFunction(nil)
+	l.Color, l.Width, l.Dashes = c, vg.Points(width), dashes
+	return l
+}
+
+func marker(x, y float64, c color.Color) (*plotter.Scatter, error) {
+	s, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
+	if err != nil {
+		return nil, err
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
+	return s, nil
+}
+
+// ---- Figure 1 -------------------------------------------------------------
+
+func buildFig1(o Options) (*Figure, error) {
+	seed := uint64(o.ParamOr("seed", 7)[0])
+	tau := int(o.ParamOr("tau", 40)[0])
+	n := int(o.ParamOr("n", 160)[0])
+	k := int(o.ParamOr("branches", 4)[0])
+	gp := o.ParamOr("g", 0.9, 0.05, 25)
+	level := o.ParamOr("level", 6)[0]
+	if tau < 1 || n < 2 || k < 2 || k > 8 || len(gp) != 3 || gp[0] < 0 || gp[0] > 1 || gp[1] < 0 || gp[1] > 1 || !(gp[2] > 0) || !(level > 0) {
+		return nil, fmt.Errorf("plots: fig1: want tau ≥ 1, n ≥ 2, 2 ≤ branches ≤ 8, g = (g0, g∞, κ) with g0, g∞ in [0, 1] and κ > 0, level > 0")
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	// The shared prefix: a plain random walk.
+	prefix := []float64{0}
+	for t := 1; t <= tau; t++ {
+		prefix = append(prefix, prefix[t-1]+rng.NormFloat64())
+	}
+	// Branches: step = sqrt(g(t))·shared_t + sqrt(1−g(t))·own_t, so two
+	// branches' steps have correlation g(t), high at first and then low.
+	paths := make([][]float64, k)
+	for b := range paths {
+		paths[b] = []float64{prefix[tau]}
+	}
+	for t := 1; t <= n; t++ {
+		g := gp[1] + (gp[0]-gp[1])*math.Exp(-float64(t)/gp[2])
+		shared := rng.NormFloat64()
+		for b := range paths {
+			step := math.Sqrt(g)*shared + math.Sqrt(1-g)*rng.NormFloat64()
+			paths[b] = append(paths[b], paths[b][t-1]+step)
+		}
+	}
+	// Threshold: the first t where the mean distance between branches
+	// exceeds level step sizes.
+	thr := 0
+	for t := 1; t <= n && thr == 0; t++ {
+		var s float64
+		var m int
+		for a := 0; a < k; a++ {
+			for b := a + 1; b < k; b++ {
+				s += math.Abs(paths[a][t] - paths[b][t])
+				m++
+			}
+		}
+		if s/float64(m) > level {
+			thr = t
+		}
+	}
+	p := NewPlot("", "time step t", "position (one coordinate of the mapped tokens)")
+	xs := make([]float64, tau+1)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	upd := func(v []float64) {
+		for _, y := range v {
+			lo, hi = math.Min(lo, y), math.Max(hi, y)
+		}
+	}
+	upd(prefix)
+	for b := range paths {
+		bx := make([]float64, n+1)
+		for i := range bx {
+			bx[i] = float64(tau + i)
+		}
+		l, err := lineOf(bx, paths[b], SeriesColor(b+1), 1.6)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		upd(paths[b])
+	}
+	l, err := lineOf(xs, prefix, Blue, 2.6)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(l)
+	pad := 0.05 * (hi - lo)
+	v, err := lineOf([]float64{float64(tau), float64(tau)}, []float64{lo - pad, hi + pad}, Grey, 1.2, dashed...)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(v)
+	legend := []LegendEntry{
+		{Label: "shared prefix (system prompt + query)", Thumbs: []plot.Thumbnailer{legendLine(Blue, 2.6)}},
+		{Label: fmt.Sprintf("%d branches after τ = %d", k, tau), Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(1), 1.6)}},
+		{Label: "branch point τ", Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.2, dashed...)}},
+	}
+	if thr > 0 {
+		v, err := lineOf([]float64{float64(tau + thr), float64(tau + thr)}, []float64{lo - pad, hi + pad}, Red, 1.6, dotted...)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(v)
+		legend = append(legend, LegendEntry{Label: fmt.Sprintf("threshold: branches apart (τ + %d)", thr), Thumbs: []plot.Thumbnailer{legendLine(Red, 1.6, dotted...)}})
+	}
+	p.X.Min, p.X.Max = 0, float64(tau+n)
+	w, h := o.SizeOr(10*vg.Inch, 5*vg.Inch)
+	f := Single("fig1", p, w, h)
+	f.Title = o.TitleOr("Figure 1: branches after a shared prefix (simulated random walk)")
+	f.Legend = legend
+	return f, nil
+}
+
+// ---- Figure 3(a) ----------------------------------------------------------
+
+func buildFig3a(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	p := NewPlot("", "branch length n", "ĝ(n)")
+	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	for i, c := range cs {
+		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.G, r.HasG })
+		l, err := lineOf(xs, ys, SeriesColor(i), 1.8)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("%s (%d pairs)", c.Model, c.Result.Pairs), Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.8)}})
+	}
+	if o.LogXOr(false) {
+		setLogX(p)
+	}
+	if o.LogYOr(false) {
+		setLogY(p)
+	}
+	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.5*vg.Inch)
+	f.Title = o.TitleOr("Figure 3(a): ĝ(n), measured with " + modelsLabel(cs))
+	return f, nil
+}
+
+// ---- Figure 3(b) and 14 ---------------------------------------------------
+
+// boundPanel draws Ê(n) with ±σ and ±2σ bands and the bound λ·h(n).
+func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
+	p := NewPlot(title, "branch length n", "Ê(n)")
+	rows := c.Result.Rows
+	band := func(k float64, alpha uint8) error {
+		var pts plotter.XYs
+		for _, r := range rows {
+			pts = append(pts, plotter.XY{X: float64(r.N), Y: r.E + k*r.EStd})
+		}
+		for i := len(rows) - 1; i >= 0; i-- {
+			r := rows[i]
+			pts = append(pts, plotter.XY{X: float64(r.N), Y: math.Max(r.E-k*r.EStd, 0)})
+		}
+		poly, err := plotter.NewPolygon(pts)
+		if err != nil {
+			return err
+		}
+		poly.Color = color.NRGBA{R: LightBlue.R, G: LightBlue.G, B: LightBlue.B, A: alpha}
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		return nil
+	}
+	if err := band(2, 60); err != nil {
+		return nil, err
+	}
+	if err := band(1, 90); err != nil {
+		return nil, err
+	}
+	xs, es := series(rows, func(r branch.Row) (float64, bool) { return r.E, true })
+	_, bs := series(rows, func(r branch.Row) (float64, bool) { return r.Bound, true })
+	le, err := lineOf(xs, es, Blue, 2)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := lineOf(xs, bs, Red, 2, dashed...)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(le, lb)
+	p.Legend.Add("Ê(n), ±σ, ±2σ", le)
+	p.Legend.Add(fmt.Sprintf("λ·h(n), λ(%s) = %.3g", c.Result.LambdaMode, c.Result.Lambda), lb)
+	p.Legend.Left = true
+	p.Y.Min = 0
+	return p, nil
+}
+
+func buildFig3b(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	c := cs[0]
+	p, err := boundPanel(c, "")
+	if err != nil {
+		return nil, err
+	}
+	w, h := o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
+	f := Single("fig3b", p, w, h)
+	f.Title = o.TitleOr(fmt.Sprintf("Figure 3(b): Ê(n) and its bound, measured with %s (%d pairs)", c.Model, c.Result.Pairs))
+	return f, nil
+}
+
+func buildFig14(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	var panels []*plot.Plot
+	for _, c := range cs {
+		p, err := boundPanel(c, fmt.Sprintf("%s (%d pairs)", c.Model, c.Result.Pairs))
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, p)
+	}
+	cols := min(4, len(panels))
+	w, h := o.SizeOr(vg.Length(cols)*4.6*vg.Inch, vg.Length((len(panels)+cols-1)/cols)*4*vg.Inch+0.5*vg.Inch)
+	f := GridOf("fig14", o.TitleOr("Figure 14: Ê(n) and the bound λ·√(n + n(n−1)ĝ(n)) for every model"), panels, cols, w/vg.Length(cols), 1)
+	f.Width, f.Height = w, h
+	return f, nil
+}
+
+// ---- Figure 4(a) ----------------------------------------------------------
+
+func buildFig4a(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	p := NewPlot("", "branch length n", "r(n) = 1/((n−1)ĝ(n))")
+	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	var nmaxAll float64
+	epsShown := map[float64]bool{}
+	for i, c := range cs {
+		eps := o.ParamOr("eps", c.Result.Epsilon)[0]
+		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.R, r.HasR })
+		if len(xs) == 0 {
+			continue
+		}
+		l, err := lineOf(xs, ys, SeriesColor(i), 1.8)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		nmaxAll = math.Max(nmaxAll, xs[len(xs)-1])
+		label := fmt.Sprintf("%s: n* = none", c.Model)
+		for j := range xs {
+			if ys[j] < eps {
+				m, err := marker(xs[j], ys[j], SeriesColor(i))
+				if err != nil {
+					return nil, err
+				}
+				p.Add(m)
+				label = fmt.Sprintf("%s: n* = %d", c.Model, int(xs[j]))
+				break
+			}
+		}
+		epsShown[eps] = true
+		f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.8)}})
+	}
+	for eps := range epsShown {
+		l, err := lineOf([]float64{1, math.Max(nmaxAll, 2)}, []float64{eps, eps}, Grey, 1.4, dashed...)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+	}
+	var epsList []string
+	for eps := range epsShown {
+		epsList = append(epsList, strconv.FormatFloat(eps, 'g', -1, 64))
+	}
+	f.Legend = append(f.Legend, LegendEntry{Label: "ε = " + strings.Join(epsList, ", "), Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.4, dashed...)}})
+	if o.LogYOr(false) {
+		setLogY(p)
+	} else {
+		p.Y.Min = 0
+	}
+	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.5*vg.Inch)
+	f.Title = o.TitleOr("Figure 4(a): ratio r(n), measured with " + modelsLabel(cs))
+	return f, nil
+}
+
+// ---- Figure 4(b) ----------------------------------------------------------
+
+func buildFig4b(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	zoom := o.ParamOr("zoom", 20)[0]
+	mainP := NewPlot("", "branch length n", "Δĝ(n)")
+	inset := NewPlot(fmt.Sprintf("zoom: n ≥ %g", zoom), "", "")
+	f := &Figure{Panels: []*plot.Plot{mainP, inset}, Boxes: []Box{{0, 0, 1, 1}, {0.5, 0.12, 0.985, 0.6}}}
+	var nmaxAll float64
+	deltas := map[float64]bool{}
+	for i, c := range cs {
+		delta := o.ParamOr("delta", c.Result.Delta)[0]
+		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.DG, r.HasDG })
+		if len(xs) == 0 {
+			continue
+		}
+		l, err := lineOf(xs, ys, SeriesColor(i), 1.4)
+		if err != nil {
+			return nil, err
+		}
+		mainP.Add(l)
+		var zx, zy []float64
+		for j := range xs {
+			if xs[j] >= zoom {
+				zx, zy = append(zx, xs[j]), append(zy, ys[j])
+			}
+		}
+		if len(zx) > 1 {
+			lz, err := lineOf(zx, zy, SeriesColor(i), 1.2)
+			if err != nil {
+				return nil, err
+			}
+			inset.Add(lz)
+		}
+		nmaxAll = math.Max(nmaxAll, xs[len(xs)-1])
+		label := fmt.Sprintf("%s: n* = none", c.Model)
+		for j := range xs {
+			if math.Abs(ys[j]) < delta {
+				m, err := marker(xs[j], ys[j], SeriesColor(i))
+				if err != nil {
+					return nil, err
+				}
+				mainP.Add(m)
+				label = fmt.Sprintf("%s: n* = %d", c.Model, int(xs[j]))
+				break
+			}
+		}
+		deltas[delta] = true
+		f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.4)}})
+	}
+	for d := range deltas {
+		for _, s := range []float64{-d, d} {
+			for _, p := range []*plot.Plot{mainP, inset} {
+				l, err := lineOf([]float64{math.Min(zoom, 2), math.Max(nmaxAll, zoom+1)}, []float64{s, s}, Grey, 1.1, dashed...)
+				if err != nil {
+					return nil, err
+				}
+				p.Add(l)
+			}
+		}
+	}
+	var dl []string
+	for d := range deltas {
+		dl = append(dl, strconv.FormatFloat(d, 'g', -1, 64))
+	}
+	f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("±δ, δ = %s (%s difference)", strings.Join(dl, ", "), cs[0].Result.Difference), Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.1, dashed...)}})
+	inset.X.Min = zoom
+	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
+	f.Title = o.TitleOr("Figure 4(b): Δĝ(n), measured with " + modelsLabel(cs))
+	return f, nil
+}
+
+// ---- Figure 10 ------------------------------------------------------------
+
+func buildFig10(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	var results []branch.Result
+	for _, c := range cs {
+		results = append(results, c.Result)
+	}
+	fit, dropped, err := branch.FitG(results, branch.FitRange{})
+	if err != nil {
+		return nil, fmt.Errorf("plots: fig10: %w", err)
+	}
+	logX, logY := o.LogXOr(true), o.LogYOr(true)
+	p := NewPlot("", "branch length n", "ĝ(n)")
+	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	nmax := 2.0
+	for i, c := range cs {
+		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.G, r.HasG && (!logY || r.G > 0) })
+		if len(xs) == 0 {
+			continue
+		}
+		l, err := lineOf(xs, ys, SeriesColor(i), 1.4, dashed...)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		nmax = math.Max(nmax, xs[len(xs)-1])
+		f.Legend = append(f.Legend, LegendEntry{Label: c.Model, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.4, dashed...)}})
+	}
+	ns, gs := fit.Curve(2, nmax, 100)
+	l, err := lineOf(ns, gs, Blue, 2.6)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(l)
+	label := fmt.Sprintf("Eq. 23 fit (c/n)^α: α = %.3f, c = %.3g", fit.Alpha, fit.C)
+	if dropped > 0 {
+		label += fmt.Sprintf(" (%d points ĝ ≤ 0 left out)", dropped)
+	}
+	f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(Blue, 2.6)}})
+	if logX {
+		setLogX(p)
+	}
+	if logY {
+		setLogY(p)
+		// A flat ĝ gives an empty y range, which gonum would pad to ≤ 0.
+		if !(p.Y.Max > p.Y.Min*1.01) {
+			v := math.Max(p.Y.Max, 1e-6)
+			p.Y.Min, p.Y.Max = v/2, v*2
+		}
+	}
+	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
+	f.Title = o.TitleOr("Figure 10: power law of ĝ(n), measured with " + modelsLabel(cs))
+	return f, nil
+}
