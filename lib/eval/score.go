@@ -332,8 +332,12 @@ var refusals = []string{
 //     of the lower-cased answer, that option;
 //  4. otherwise "Z" (no option; never equal to the answer).
 //
-// (Some VLMEvalKit versions also reject a lone "A" in answers of more than
-// three words as a possible article, but only in verbose mode; not done here.)
+// This is the rule of VLMEvalKit's matching utilities as of 2024, when the
+// paper was evaluated. Their "A might be an article" check (a lone "A" in an
+// answer of more than three words) runs only with VERBOSE set, so it is not
+// applied. Later versions (2025) add two rules not applied here: the letter
+// must not sit in the last five words, and text matching is skipped for
+// answers longer than twice the options' total length.
 func ExtractChoice(answer string, options map[string]string) string {
 	for _, r := range refusals {
 		if strings.Contains(answer, r) {
