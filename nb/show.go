@@ -1,7 +1,6 @@
 package nb
 
 import (
-	"encoding/base64"
 	"fmt"
 	"html"
 	"io"
@@ -155,9 +154,7 @@ func show(f *plots.Figure, format string) (string, error) {
 		if format == "svg" {
 			gonbui.DisplaySVG(string(data))
 		} else {
-			// An <img> with alt text keeps the figure's name in the HTML export.
-			gonbui.DisplayHTML(fmt.Sprintf(`<img alt="%s" src="data:image/png;base64,%s" style="max-width:100%%"/>`,
-				html.EscapeString(name), base64.StdEncoding.EncodeToString(data)))
+			gonbui.DisplayPNG(data)
 		}
 	} else if path != "" {
 		fmt.Fprintf(textWriter(), "figure %s written to %s\n", name, path)

@@ -193,7 +193,11 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 			small = append(small, gi)
 		}
 	}
-	f := &Figure{Title: o.TitleOr(fmt.Sprintf("%s: ΔP = P(%s) − P(%s) per metric and N", paperName, cfgs[0], cfgs[1])),
+	title := fmt.Sprintf("%s: ΔP = P(%s) − P(%s) per metric and N", paperName, cfgs[0], cfgs[1])
+	if len(o.Configs) > 0 {
+		title = fmt.Sprintf("ΔP = P(%s) − P(%s) per metric and N", cfgs[0], cfgs[1])
+	}
+	f := &Figure{Title: o.TitleOr(title),
 		Panels: panels}
 	// Layout: single-metric large-scale panels stacked in a narrow left
 	// column, the others side by side.
@@ -206,13 +210,15 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 			f.Boxes[pi] = Box{X0: 0, Y0: 1 - h*float64(i+1), X1: left, Y1: 1 - h*float64(i)}
 		}
 	}
-	for i, pi := range small {
-		w := (1 - left) / float64(len(small))
-		f.Boxes[pi] = Box{X0: left + w*float64(i), Y0: 0, X1: left + w*float64(i+1), Y1: 1}
-	}
 	rows := 0
 	for _, g := range groups {
 		rows = max(rows, len(g.series))
+	}
+	for i, pi := range small {
+		// Heights follow the number of metrics, so bars keep one thickness.
+		w := (1 - left) / float64(len(small))
+		h := 0.15 + 0.85*float64(len(groups[pi].series))/float64(rows)
+		f.Boxes[pi] = Box{X0: left + w*float64(i), Y0: 1 - h, X1: left + w*float64(i+1), Y1: 1}
 	}
 	f.Width, f.Height = o.SizeOr(15*vg.Inch, vg.Length(math.Max(5.5, 1.6+0.95*float64(rows)))*vg.Inch)
 	var greens, reds swatch

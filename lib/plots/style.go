@@ -141,7 +141,10 @@ func Single(id string, p *plot.Plot, w, h vg.Length) *Figure {
 	return &Figure{ID: id, Rows: 1, Cols: 1, Panels: []*plot.Plot{p}, Width: w, Height: h}
 }
 
-// Grid lays out n panels in rows of cols, filling the last row with nils.
+// MinGridWidth is the narrowest figure GridOf makes.
+const MinGridWidth = 9 * vg.Inch
+
+// GridOf lays out n panels in rows of cols, filling the last row with nils.
 func GridOf(id, title string, panels []*plot.Plot, cols int, panelW, panelH vg.Length) *Figure {
 	if cols < 1 {
 		cols = 1
@@ -152,8 +155,14 @@ func GridOf(id, title string, panels []*plot.Plot, cols int, panelW, panelH vg.L
 	rows := (len(panels) + cols - 1) / cols
 	cells := make([]*plot.Plot, rows*cols)
 	copy(cells, panels)
+	// Small grids get wider panels so that the title and a legend row fit.
+	width := panelW * vg.Length(cols)
+	if width < MinGridWidth {
+		panelH *= vg.Length(math.Min(1.5, float64(MinGridWidth/width)))
+		width = MinGridWidth
+	}
 	return &Figure{ID: id, Title: title, Rows: rows, Cols: cols, Panels: cells,
-		Width: panelW * vg.Length(cols), Height: panelH*vg.Length(rows) + titleSpace(title)}
+		Width: width, Height: panelH*vg.Length(rows) + titleSpace(title)}
 }
 
 func titleSpace(title string) vg.Length {
@@ -262,32 +271,61 @@ func (f *Figure) drawOn(dc draw.Canvas) {
 	}
 }
 
-// drawLegendRow draws the figure legend centred in one row at the top of dc
-// and returns the height it used.
+// drawLegendRow draws the figure legend centred under the top of dc,
+// wrapping it over several rows when it is wider than dc, and returns the
+// height it used.
 func (f *Figure) drawLegendRow(dc draw.Canvas) vg.Length {
 	sty := draw.TextStyle{Color: color.Black, Font: plot.DefaultFont, Handler: plot.DefaultTextHandler,
 		YAlign: draw.YCenter}
 	sty.Font = font.From(sty.Font, LegendSize)
 	thumbW, gap := vg.Points(22), vg.Points(16)
-	h := sty.Height("Xg") + vg.Points(8)
-	var total vg.Length
-	for _, e := range f.Legend {
-		total += thumbW + vg.Points(4) + sty.Width(e.Label) + gap
-	}
-	total -= gap
-	x := (dc.Min.X+dc.Max.X)/2 - total/2
-	yMid := dc.Max.Y - h/2
-	for _, e := range f.Legend {
-		tc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: x, Y: yMid - h/4}, Max: vg.Point{X: x + thumbW, Y: yMid + h/4}}}
-		for _, t := range e.Thumbs {
-			t.Thumbnail(&tc)
+	rowH := sty.Height("Xg") + vg.Points(6)
+	width := func(e LegendEntry) vg.Length {
+		w := sty.Width(e.Label)
+		if len(e.Thumbs) > 0 {
+			w += thumbW + vg.Points(4)
 		}
-		x += thumbW + vg.Points(4)
-		dc.FillText(sty, vg.Point{X: x, Y: yMid}, e.Label)
-		x += sty.Width(e.Label) + gap
+		return w
 	}
-	return h
+	avail := dc.Max.X - dc.Min.X - vg.Points(20)
+	var rows [][]LegendEntry
+	var cur []LegendEntry
+	var curW vg.Length
+	for _, e := range f.Legend {
+		w := width(e)
+		if len(cur) > 0 && curW+gap+w > avail {
+			rows, cur, curW = append(rows, cur), nil, 0
+		}
+		if len(cur) > 0 {
+			curW += gap
+		}
+		cur, curW = append(cur, e), curW+w
+	}
+	rows = append(rows, cur)
+	for ri, row := range rows {
+		var total vg.Length
+		for i, e := range row {
+			if i > 0 {
+				total += gap
+			}
+			total += width(e)
+		}
+		x := (dc.Min.X+dc.Max.X)/2 - total/2
+		yMid := dc.Max.Y - rowH*vg.Length(ri) - rowH/2
+		for _, e := range row {
+			if len(e.Thumbs) > 0 {
+				tc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+					Min: vg.Point{X: x, Y: yMid - rowH/4}, Max: vg.Point{X: x + thumbW, Y: yMid + rowH/4}}}
+				for _, t := range e.Thumbs {
+					t.Thumbnail(&tc)
+				}
+				x += thumbW + vg.Points(4)
+			}
+			dc.FillText(sty, vg.Point{X: x, Y: yMid}, e.Label)
+			x += sty.Width(e.Label) + gap
+		}
+	}
+	return rowH*vg.Length(len(rows)) + vg.Points(4)
 }
 
 // WriteFile renders the figure to path; the format follows the extension
