@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/tokenscale/tokenscale/lib/branch"
+	"github.com/tokenscale/tokenscale/lib/branch/llamaseq"
 )
 
-// openLlamaSequenceModel opens a Llama-2 checkpoint folder for "branch
-// measure".
+// openLlamaSequenceModel opens a Llama-2 checkpoint folder (config.json,
+// safetensors weights, tokenizer.model) for "branch measure".
 func openLlamaSequenceModel(dir string) (branch.SequenceModel, error) {
-	return nil, fmt.Errorf("model %s: the Llama-2 adapter is not built yet; use --model toy", dir)
+	return llamaseq.Open(dir, "")
 }

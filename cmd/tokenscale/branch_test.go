@@ -121,3 +121,12 @@ func TestBranchMeasureToy(t *testing.T) {
 		t.Errorf("resumed run differs or did not use the cache: %s", errOut)
 	}
 }
+
+func TestBranchMeasureLlamaFolder(t *testing.T) {
+	// A folder without a tokenizer is reported clearly.
+	dir := t.TempDir()
+	_, errOut, code := runCLI(t, "", "branch", "measure", "--model", dir, "--pairs", "default")
+	if code != 2 || !strings.Contains(errOut, "tokenizer.model") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
