@@ -45,4 +45,10 @@
 // is not PyTorch's bicubic (a = −0.75), so the global view's final bicubic
 // step is implemented here in float32 on the normalised tensor, as
 // torch.nn.functional.interpolate does it (clamped border taps).
+//
+// Decoding can differ slightly too: Go's image/jpeg converts YCbCr to RGB
+// with its own integer arithmetic (libjpeg, which PIL uses, rounds
+// differently by up to one level, and may upsample chroma differently), and
+// 16-bit PNGs keep their high byte. Transparency is dropped without
+// compositing, as PIL's convert("RGB") does.
 package vision
