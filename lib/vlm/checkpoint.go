@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -31,6 +32,8 @@ type Model struct {
 	Loader  *fusion.Loader
 	dir     string // folder relative paths in Config resolve against
 	opened  []*safetensors.Checkpoint
+	llm     *llama.Model
+	prompt  *model.Exec
 }
 
 // New makes a model from cfg: the CLIP vision tower and the Llama come from

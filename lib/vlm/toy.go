@@ -85,8 +85,8 @@ func (t *WordTokenizer) Decode(ids []int32) string {
 //
 //	<s> [INST] QED×N q₁ [/INST] a₁ </s> <s> [INST] QED×M q₂ [/INST] a₂ </s> …
 //
-// Answer words and </s> are targets. With answers == nil (generation) the
-// last answer is left open and the sequence ends with [/INST].
+// Answer words and </s> are targets. Questions without an answer (answers
+// shorter than questions: generation) end at their [/INST].
 func ToyChat(t *WordTokenizer, n, m int, questions, answers []string) (ids []int32, slot, target []bool) {
 	add := func(id int32, s, tg bool) {
 		ids, slot, target = append(ids, id), append(slot, s), append(target, tg)
@@ -105,7 +105,7 @@ func ToyChat(t *WordTokenizer, n, m int, questions, answers []string) (ids []int
 			add(id, false, false)
 		}
 		add(WordEInst, false, false)
-		if answers == nil {
+		if k >= len(answers) {
 			continue
 		}
 		for _, id := range t.Encode(answers[k]) {

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 )
 
 func TestPartOf(t *testing.T) {
@@ -203,5 +204,39 @@ func TestMakeInputsSlots(t *testing.T) {
 	bad.Slot[2] = false
 	if _, err := c.MakeInputs([]Example{bad}, fusion.VisionQuestionQueries, Shapes{}); err == nil {
 		t.Error("want an error for a QED slot count that does not match N+(k−1)M")
+	}
+}
+
+// The KV-cached generation path agrees with the full forward pass: the
+// first generated token is the argmax of the forward logits at the last
+// prompt position.
+func TestGenerateMatchesForward(t *testing.T) {
+	dir := t.TempDir()
+	m := toyModel(t, dir)
+	defer m.Close()
+	c := m.Config
+	tok := NewWordTokenizer(c.Words)
+	qs := []string{"where is the square?", "what colour is the square?"}
+	ex := toyExamples(t, c, dir, 1)[0]
+	ex.Questions = [][]int32{tok.Encode(qs[0]), tok.Encode(qs[1])}
+	ex.LLMIDs, ex.Slot, ex.Target = ToyChat(tok, c.N, c.M, qs, []string{"top left"})
+	in, err := c.MakeInputs([]Example{ex}, c.FusionMode(), Shapes{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := forward(t, m, in)
+	L, V := len(ex.LLMIDs), c.LLM.Vocab
+	best := 0
+	for j := range V {
+		if logits[(L-1)*V+j] > logits[(L-1)*V+best] {
+			best = j
+		}
+	}
+	out, err := m.Generate(ex, llama.GenerateOptions{MaxNewTokens: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 || out[0] != best {
+		t.Errorf("generated %v, forward argmax %d", out, best)
 	}
 }

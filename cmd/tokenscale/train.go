@@ -1,0 +1,279 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/train"
+	"github.com/tokenscale/tokenscale/lib/vlm"
+)
+
+func init() {
+	register(&command{
+		name:    "train",
+		summary: "App. C: train the fusion model (toy: build a tiny model and data by code and train it | run: train a model folder on chat JSONL)",
+		run: func(env *cmdEnv, args []string) error {
+			return dispatch(env, "train", map[string]func(*cmdEnv, []string) error{
+				"toy": runTrainToy,
+				"run": runTrainRun,
+			}, args)
+		},
+	})
+}
+
+// trainFlags are the optimisation flags shared by both subcommands.
+type trainFlags struct {
+	steps, batch, accum, saveEvery *int
+	lr, warmup, wd, clip           *float64
+	parts, mode, logPath           *string
+	seed                           *uint64
+	quiet                          *bool
+}
+
+func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *trainFlags {
+	return &trainFlags{
+		steps:     fs.Int("steps", defSteps, "optimizer steps"),
+		batch:     fs.Int("batch", defBatch, "examples per micro-batch"),
+		accum:     fs.Int("accum", 1, "micro-batches per optimizer step (gradient accumulation)"),
+		saveEvery: fs.Int("save-every", 50, "checkpoint every this many steps (and at the end)"),
+		lr:        fs.Float64("lr", defLR, "peak learning rate (the paper: 2e-5)"),
+		warmup:    fs.Float64("warmup", 0.03, "warm-up ratio of the cosine schedule (the paper: 0.03 for stages 2–3)"),
+		wd:        fs.Float64("weight-decay", 0, "AdamW weight decay"),
+		clip:      fs.Float64("clip", 1, "clip the global gradient norm at this value (0: off)"),
+		parts:     fs.String("train", strings.Join(vlm.Parts, ","), "modules to train (vision, merge, fusion, projection); the LLM is always frozen"),
+		mode:      fs.String("mode", "", "input configuration: vqq (question fused), vq or vq-ft (question dropped); empty keeps the model's"),
+		logPath:   fs.String("log", "", "append per-step loss/grad-norm/lr JSONL here (default <out>/log.jsonl)"),
+		seed:      fs.Uint64("seed", 1, "data-order seed"),
+		quiet:     fs.Bool("quiet", false, "no progress bar"),
+	}
+}
+
+func (f *trainFlags) options(stage int) (train.Options, error) {
+	var parts []string
+	for _, p := range strings.Split(*f.parts, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	o := train.Options{Stage: stage, Steps: *f.steps, BatchSize: *f.batch, Accum: *f.accum, LR: *f.lr,
+		WarmupRatio: *f.warmup, WeightDecay: *f.wd, ClipNorm: *f.clip, Train: parts, Seed: *f.seed}
+	if *f.steps <= 0 || *f.batch <= 0 || *f.accum <= 0 || !(*f.lr > 0) {
+		return o, usagef("train: --steps, --batch, --accum and --lr must be positive")
+	}
+	return o, nil
+}
+
+func encodeAll(cfg vlm.Config, recs []vlm.Record) ([]vlm.Example, error) {
+	out := make([]vlm.Example, 0, len(recs))
+	for _, r := range recs {
+		e, err := cfg.Encode(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// fixedShapes pads every batch to the data set's maxima, so one compiled
+// graph serves the whole run.
+func fixedShapes(cfg vlm.Config, ex []vlm.Example, mode fusion.Mode, batch int) (vlm.Shapes, error) {
+	var s vlm.Shapes
+	for _, e := range ex {
+		in, err := cfg.MakeInputs([]vlm.Example{e}, mode, vlm.Shapes{})
+		if err != nil {
+			return s, err
+		}
+		s.Views = max(s.Views, in.Shapes.Views)
+		s.T = max(s.T, in.Shapes.T)
+		s.L = max(s.L, in.Shapes.L)
+		s.F = max(s.F, in.Shapes.F)
+	}
+	s.F *= batch // fused rows of a whole batch
+	return s, nil
+}
+
+func runTraining(env *cmdEnv, f *trainFlags, tr *train.Trainer, out string) error {
+	logPath := *f.logPath
+	if logPath == "" {
+		logPath = filepath.Join(out, "log.jsonl")
+	}
+	var progress = env.stderr
+	if *f.quiet {
+		progress = nil
+	}
+	if err := tr.Run(progress, logPath, filepath.Join(out, "ck"), *f.saveEvery); err != nil {
+		return err
+	}
+	if n := len(tr.Log); n > 0 {
+		first, last := tr.Log[0], tr.Log[n-1]
+		fmt.Fprintf(env.stdout, "steps %d→%d  loss %.4f → %.4f  (log %s, checkpoint %s)\n",
+			first.Step-1, last.Step, first.Loss, last.Loss, logPath, filepath.Join(out, "ck"))
+	}
+	return nil
+}
+
+func runTrainToy(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "train toy", "train toy --out DIR [--n N] [--examples K] [--resume] [training flags]")
+	out := fs.String("out", "", "folder for the random CLIP and Llama, the data, the checkpoints and the log (required)")
+	n := fs.Int("n", 4, "N, the number of learnable queries of the first question (M = 8 for N ≥ 8, else N)")
+	examples := fs.Int("examples", 256, "toy records to generate")
+	resume := fs.Bool("resume", false, "continue from <out>/ck/latest")
+	f := addTrainFlags(fs, 200, 16, 3e-3)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("train toy: unexpected argument %q", fs.Arg(0))
+	}
+	if *out == "" {
+		return usagef("train toy: --out is required")
+	}
+	if *n < 1 || *n > 64 {
+		return usagef("train toy: --n %d: want 1…64", *n)
+	}
+	opt, err := f.options(2)
+	if err != nil {
+		return err
+	}
+	var tr *train.Trainer
+	if *resume {
+		cfgPath, err := train.Latest(filepath.Join(*out, "ck"))
+		if err != nil {
+			return err
+		}
+		cfg, err := vlm.ReadConfig(filepath.Join(cfgPath, vlm.ConfigFile))
+		if err != nil {
+			return err
+		}
+		recs, err := vlm.ReadRecords(filepath.Join(*out, "data", "train.jsonl"))
+		if err != nil {
+			return err
+		}
+		ex, err := encodeAll(cfg, recs)
+		if err != nil {
+			return err
+		}
+		if tr, err = train.Resume(filepath.Join(*out, "ck"), ex); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "resuming %s at step %d\n", cfgPath, tr.Step)
+	} else {
+		cfg := vlm.ToyConfig(*n)
+		if *f.mode != "" {
+			if _, err := fusion.ParseMode(*f.mode); err != nil {
+				return usagef("train toy: --mode: %v", err)
+			}
+			cfg.Mode = *f.mode
+		}
+		cfg.CLIPPath, cfg.LLMPath = filepath.Join(*out, "clip"), filepath.Join(*out, "llama")
+		if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg.Vision, 11); err != nil {
+			return err
+		}
+		if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
+			return err
+		}
+		data, err := vlm.WriteToyDataset(filepath.Join(*out, "data"), *examples, 13)
+		if err != nil {
+			return err
+		}
+		recs, err := vlm.ReadRecords(data)
+		if err != nil {
+			return err
+		}
+		ex, err := encodeAll(cfg, recs)
+		if err != nil {
+			return err
+		}
+		if opt.Pad, err = fixedShapes(cfg, ex, cfg.FusionMode(), opt.BatchSize); err != nil {
+			return err
+		}
+		m, err := vlm.New(cfg, 14)
+		if err != nil {
+			return err
+		}
+		if tr, err = train.NewTrainer(m, ex, opt); err != nil {
+			return err
+		}
+		p := cfg.Params()
+		fmt.Fprintf(env.stderr, "toy model: %d parameters (%d trainable, LLM %d frozen), N=%d M=%d, %d examples\n",
+			p.Total(), p.Trainable(), p.LLM, cfg.N, cfg.M, len(ex))
+	}
+	defer tr.Model.Close()
+	return runTraining(env, f, tr, *out)
+}
+
+func runTrainRun(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "train run", "train run --model DIR --data FILE.jsonl --out DIR [--stage 2|3] [--resume] [training flags]")
+	modelDir := fs.String("model", "", "model checkpoint folder (config.json + model.safetensors) to start from")
+	dataPath := fs.String("data", "", "chat-record JSONL: {\"image\": path, \"messages\": [{\"role\", \"content\"}, …]}")
+	out := fs.String("out", "", "output folder (checkpoints in <out>/ck, log in <out>/log.jsonl)")
+	stage := fs.Int("stage", 2, "training stage: 2 (full data) or 3 (per-configuration fine-tuning); both use Eq. 20")
+	resume := fs.Bool("resume", false, "continue from <out>/ck/latest")
+	f := addTrainFlags(fs, 100, 5, 2e-5)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("train run: unexpected argument %q", fs.Arg(0))
+	}
+	if *out == "" || *dataPath == "" || (*modelDir == "" && !*resume) {
+		return usagef("train run: --model (or --resume), --data and --out are required")
+	}
+	recs, err := vlm.ReadRecords(*dataPath)
+	if err != nil {
+		return err
+	}
+	var tr *train.Trainer
+	if *resume {
+		latest, err := train.Latest(filepath.Join(*out, "ck"))
+		if err != nil {
+			return err
+		}
+		cfg, err := vlm.ReadConfig(filepath.Join(latest, vlm.ConfigFile))
+		if err != nil {
+			return err
+		}
+		ex, err := encodeAll(cfg, recs)
+		if err != nil {
+			return err
+		}
+		if tr, err = train.Resume(filepath.Join(*out, "ck"), ex); err != nil {
+			return err
+		}
+	} else {
+		m, err := vlm.Load(*modelDir)
+		if err != nil {
+			return err
+		}
+		if *f.mode != "" {
+			if _, err := fusion.ParseMode(*f.mode); err != nil {
+				return usagef("train run: --mode: %v", err)
+			}
+			m.Config.Mode = *f.mode
+		}
+		opt, err := f.options(*stage)
+		if err != nil {
+			return err
+		}
+		ex, err := encodeAll(m.Config, recs)
+		if err != nil {
+			return err
+		}
+		if opt.Pad, err = fixedShapes(m.Config, ex, m.Config.FusionMode(), opt.BatchSize); err != nil {
+			return err
+		}
+		if tr, err = train.NewTrainer(m, ex, opt); err != nil {
+			return err
+		}
+	}
+	defer tr.Model.Close()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	return runTraining(env, f, tr, *out)
+}
