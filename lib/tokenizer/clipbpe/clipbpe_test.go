@@ -439,3 +439,72 @@ func TestExampleValues(t *testing.T) {
 		t.Errorf("Decode = %q", text)
 	}
 }
+
+// TestCrossCheck compares with testdata/crosscheck.jsonl: 400 random strings
+// (letters, digits, Unicode whitespace and punctuation, combining marks,
+// emoji, HTML entities, special-token names) encoded by an independent
+// Python implementation of CLIP's SimpleTokenizer (html.unescape twice,
+// regex-module pattern, no ftfy) over the same vocabulary.
+func TestCrossCheck(t *testing.T) {
+	tok := clip(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "crosscheck.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("only %d cross-check cases", len(lines))
+	}
+	for i, l := range lines {
+		var c struct {
+			Text string `json:"text"`
+			IDs  []int  `json:"ids"`
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if got := tok.EncodeWithSpecials(c.Text); !slices.Equal(got, c.IDs) {
+			t.Errorf("line %d %q:\n got %v\nwant %v", i+1, c.Text, got, c.IDs)
+		}
+	}
+}
+
+// TestPyUnescape checks Python's html.unescape rules, including those where
+// Go's html.UnescapeString differs.
+func TestPyUnescape(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       "",
+		"plain":                  "plain",
+		"&":                      "&",
+		"a & b":                  "a & b",
+		"&amp;amp;":              "&amp;",
+		"&amp":                   "&",
+		"&ampx":                  "&x",
+		"&notit;":                "¬it;",
+		"&notin;":                "∉",
+		"&lt;b&gt;":              "<b>",
+		"&#9":                    "\t", // one digit, no ';' (Go keeps it)
+		"&#65x":                  "Ax",
+		"&#x41;":                 "A",
+		"&#X41":                  "A",
+		"&#x;":                   "&#x;",
+		"&#;":                    "&#;",
+		"&#0;":                   "\uFFFD",
+		"&#13;":                  "\r",
+		"&#1;":                   "", // forbidden code point (Go keeps it)
+		"&#x7f;":                 "",
+		"&#xFFFE;":               "",
+		"&#x10FFFF;":             "",
+		"&#x80;":                 "€",
+		"&#x81;":                 "\u0081",
+		"&#150;":                 "–",
+		"&#xD800;":               "\uFFFD",
+		"&#1234567890123456789;": "\uFFFD", // no overflow
+		"&#x1F642;":              "🙂",
+		"&Tab;x":                 "\tx",
+	} {
+		if got := pyUnescape(in); got != want {
+			t.Errorf("pyUnescape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package clipbpe
 
 import (
-	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -81,7 +80,7 @@ func (t *Tokenizer) splitAdded(text string, f func(seg string, added int)) {
 // twice, whitespace runs to one space, ends trimmed, then Python's lower().
 func Normalize(text string) string {
 	text = strings.ToValidUTF8(text, "\uFFFD")
-	text = html.UnescapeString(html.UnescapeString(text))
+	text = pyUnescape(pyUnescape(text))
 	text = strings.TrimFunc(text, pyIsSpace)
 	// re.sub(r'\s+', ' ', text).strip()
 	var b strings.Builder
