@@ -1,6 +1,7 @@
 package sentencepiece
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -407,6 +408,36 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := m.Decode(ids); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCrossCheck compares with testdata/crosscheck.jsonl: 300 random strings
+// (runs of the paper's words, and mixes of ASCII, whitespace, punctuation,
+// accented, Greek, Cyrillic, CJK and emoji characters) encoded by an
+// independent, deliberately naive Python implementation (re-scan every pair,
+// merge the best-scoring leftmost one, repeat) that reads the same
+// tokenizer.model and reproduces all of tokenizers.json.
+func TestCrossCheck(t *testing.T) {
+	m := llama(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "crosscheck.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("only %d cross-check cases", len(lines))
+	}
+	for i, l := range lines {
+		var c struct {
+			Text string `json:"text"`
+			IDs  []int  `json:"ids"`
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if got := m.Encode(c.Text); !slices.Equal(got, c.IDs) {
+			t.Errorf("line %d %q:\n got %v\nwant %v", i+1, c.Text, got, c.IDs)
 		}
 	}
 }
