@@ -194,3 +194,24 @@ func DefaultPairs() []Pair {
 	}
 	return ps
 }
+
+// PairSet is a set of pairs and where they came from.
+type PairSet struct {
+	Pairs  []Pair
+	Source string // e.g. "orca_dpo_pairs_sample.jsonl (284 pairs)"
+}
+
+// PairsOrDefault loads the pairs of path when the file exists (max > 0
+// keeps the first max), and otherwise returns DefaultPairs, so a notebook
+// or a command runs with or without the shared data sample.
+func PairsOrDefault(path string, max int) (PairSet, error) {
+	if _, err := os.Stat(path); err != nil {
+		ps := DefaultPairs()
+		return PairSet{Pairs: ps, Source: fmt.Sprintf("the %d pairs shipped with tokenscale (%s not found)", len(ps), path)}, nil
+	}
+	ps, err := LoadPairs(path, max)
+	if err != nil {
+		return PairSet{}, err
+	}
+	return PairSet{Pairs: ps, Source: fmt.Sprintf("%s (%d pairs)", path, len(ps))}, nil
+}

@@ -104,3 +104,19 @@ func TestSharedSample(t *testing.T) {
 		}
 	}
 }
+
+func TestPairsOrDefault(t *testing.T) {
+	set, err := PairsOrDefault(filepath.Join(t.TempDir(), "absent.jsonl"), 0)
+	if err != nil || len(set.Pairs) != len(DefaultPairs()) || !strings.Contains(set.Source, "shipped") {
+		t.Errorf("absent file: %v %q", err, set.Source)
+	}
+	p := writeFile(t, "p.jsonl", `{"question": "q", "chosen": "a", "rejected": "b"}`+"\n")
+	set, err = PairsOrDefault(p, 0)
+	if err != nil || len(set.Pairs) != 1 || !strings.Contains(set.Source, "(1 pairs)") {
+		t.Errorf("file: %v %+v", err, set)
+	}
+	bad := writeFile(t, "bad.jsonl", "{\n")
+	if _, err := PairsOrDefault(bad, 0); err == nil {
+		t.Errorf("malformed file accepted")
+	}
+}

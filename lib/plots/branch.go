@@ -36,6 +36,8 @@ func init() {
 		Options: dataOpts + `; Param("delta") overrides each estimate's δ; Param("zoom", 20) first n of the inset`, Build: buildFig4b})
 	Register(Spec{ID: "fig10", Paper: "Figure 10", Caption: "Eq. 23: one power law (c/n)^α fitted jointly to every model's ĝ(n) (solid) and the measured ĝ (dashed), log–log",
 		Options: dataOpts + `; LogX/LogY (default log–log)`, Build: buildFig10})
+	Register(Spec{ID: "branch-psi", Caption: "The later (JMLR) formulation for one model: ψ curves, ‖Σ(h^A−h^B)‖ against λ·sqrt(Υ(n)), and ρ(n) with the balance point ρ = 1",
+		Options: dataOpts + " (the first model is drawn)", Build: buildBranchPsi})
 	Register(Spec{ID: "fig14", Paper: "Figure 14", Caption: "Figure 3(b) for every model: Ê(n) with ±σ, ±2σ bands against the bound",
 		Options: dataOpts, Build: buildFig14})
 }
@@ -87,22 +89,80 @@ func DefaultBranchCurves() ([]BranchCurve, error) {
 	if branchDefault != nil {
 		return branchDefault, nil
 	}
-	pairs := branch.DefaultPairs()
-	var out []BranchCurve
-	for _, rho := range []float64{0.3, 0.6, 0.8} {
-		m := branch.NewToyModel()
-		m.Rho = rho
-		acc, _, err := branch.Measure(m, pairs, branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, BranchCurve{
-			Model:  fmt.Sprintf("toy ρ=%g", rho),
-			Result: acc.Result(branch.Options{MinPairs: DefaultBranchMinPairs}),
-		})
+	out, err := MeasureBranchCurves(ToyBranchModels(), branch.DefaultPairs(), branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}},
+		branch.Options{MinPairs: DefaultBranchMinPairs})
+	if err != nil {
+		return nil, err
 	}
 	branchDefault = out
 	return out, nil
+}
+
+// BranchModel is a model to measure and its label in the figures.
+type BranchModel struct {
+	Label string
+	Model branch.SequenceModel
+}
+
+// ToyBranchModels returns three variants of the built-in toy model, with a
+// short, medium and long memory (ρ = 0.3, 0.6, 0.8), labelled "toy ρ=…".
+func ToyBranchModels() []BranchModel {
+	var ms []BranchModel
+	for _, rho := range []float64{0.3, 0.6, 0.8} {
+		m := branch.NewToyModel()
+		m.Rho = rho
+		ms = append(ms, BranchModel{Label: fmt.Sprintf("toy ρ=%g", rho), Model: m})
+	}
+	return ms
+}
+
+// MeasureBranchCurves runs branch.Measure for each model over pairs and
+// returns one curve per model, computed with opts.
+func MeasureBranchCurves(models []BranchModel, pairs []branch.Pair, mo branch.MeasureOptions, opts branch.Options) ([]BranchCurve, error) {
+	var out []BranchCurve
+	for _, m := range models {
+		acc, _, err := branch.Measure(m.Model, pairs, mo)
+		if err != nil {
+			return nil, fmt.Errorf("plots: measure %s: %w", m.Label, err)
+		}
+		res := acc.Result(opts)
+		if res.Pairs == 0 {
+			return nil, fmt.Errorf("plots: measure %s: no pair with non-empty answers", m.Label)
+		}
+		out = append(out, BranchCurve{Model: m.Label, Result: res})
+	}
+	return out, nil
+}
+
+// BranchSummary returns a table (header and rows) of the current estimates:
+// pairs, n range, zero differences, λ, both thresholds and the ψ balance
+// point, one row per model.
+func BranchSummary() ([]string, [][]string, error) {
+	cs, err := BranchCurves()
+	if err != nil {
+		return nil, nil, err
+	}
+	h := []string{"model", "pairs", "n max", "zero differences", "λ", "n* (r < ε)", "n* (|Δĝ| < δ)", "ψ balance n"}
+	var rows [][]string
+	none := func(n int) string {
+		if n == 0 {
+			return "none"
+		}
+		return strconv.Itoa(n)
+	}
+	for _, c := range cs {
+		r := c.Result
+		bal := "—"
+		if r.Psi != nil {
+			bal = none(r.Psi.Balance)
+		}
+		rows = append(rows, []string{c.Model, strconv.Itoa(r.Pairs), strconv.Itoa(len(r.Rows)),
+			fmt.Sprintf("%d steps in %d pairs", r.ZeroSteps, r.PairsWithZero),
+			fmt.Sprintf("%.3g (%s)", r.Lambda, r.LambdaMode),
+			fmt.Sprintf("%s (ε = %g)", none(r.NRatio), r.Epsilon),
+			fmt.Sprintf("%s (δ = %g, %s)", none(r.NDiff), r.Delta, r.Difference), bal})
+	}
+	return h, rows, nil
 }
 
 // selectBranch applies Configs, minpairs and nmax.
@@ -653,5 +713,107 @@ func buildFig10(o Options) (*Figure, error) {
 	}
 	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
 	f.Title = o.TitleOr("Figure 10: power law of ĝ(n), measured with " + modelsLabel(cs))
+	return f, nil
+}
+
+// ---- The JMLR formulation (spec §1.6) ---------------------------------------
+
+func buildBranchPsi(o Options) (*Figure, error) {
+	cs, err := selectBranch(o)
+	if err != nil {
+		return nil, err
+	}
+	c := cs[0]
+	ps := c.Result.Psi
+	if ps == nil {
+		return nil, fmt.Errorf("plots: branch-psi: the estimate of %q has no ψ curves (measure with branch.PairOptions{Psi: true})", c.Model)
+	}
+	rows := ps.Rows[:min(len(ps.Rows), len(c.Result.Rows))]
+	var ns, eq, aabb, ab, dist, lo, hi, bound, rx, rho []float64
+	for _, r := range rows {
+		n := float64(r.N)
+		ns, eq, dist, bound = append(ns, n), append(eq, r.Equal), append(dist, r.Dist), append(bound, r.Bound)
+		lo, hi = append(lo, math.Max(r.Dist-r.DistStd, 0)), append(hi, r.Dist+r.DistStd)
+		if r.HasCross {
+			aabb, ab = append(aabb, r.AABB), append(ab, r.AB)
+		}
+		if r.HasRho {
+			rx, rho = append(rx, n), append(rho, r.Rho)
+		}
+	}
+	// (a) the ψ curves.
+	pa := NewPlot("(a) mean cosines", "branch length n", "ψ")
+	for i, s := range []struct {
+		name string
+		xs   []float64
+		ys   []float64
+	}{{"ψ_equal (A_t, B_t)", ns, eq}, {"ψ_cross AABB", ns[1:], aabb}, {"ψ_cross AB", ns[1:], ab}} {
+		if len(s.ys) == 0 {
+			continue
+		}
+		l, err := lineOf(s.xs, s.ys, SeriesColor(i), 1.8)
+		if err != nil {
+			return nil, err
+		}
+		pa.Add(l)
+		pa.Legend.Add(s.name, l)
+	}
+	pa.Legend.Top = false
+	// (b) distance and bound.
+	pb := NewPlot("(b) distance and bound", "branch length n", "‖Σ(h^A − h^B)‖")
+	var band plotter.XYs
+	for i := range ns {
+		band = append(band, plotter.XY{X: ns[i], Y: hi[i]})
+	}
+	for i := len(ns) - 1; i >= 0; i-- {
+		band = append(band, plotter.XY{X: ns[i], Y: lo[i]})
+	}
+	poly, err := plotter.NewPolygon(band)
+	if err != nil {
+		return nil, err
+	}
+	poly.Color, poly.LineStyle.Width = color.NRGBA{R: LightBlue.R, G: LightBlue.G, B: LightBlue.B, A: 90}, 0
+	ld, err := lineOf(ns, dist, Blue, 2)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := lineOf(ns, bound, Red, 2, dashed...)
+	if err != nil {
+		return nil, err
+	}
+	pb.Add(poly, ld, lb)
+	pb.Legend.Add("mean ± σ", ld)
+	pb.Legend.Add(fmt.Sprintf("λ·√Υ(n), λ = %.3g", ps.Lambda), lb)
+	pb.Legend.Left = true
+	pb.Y.Min = 0
+	// (c) the balance ratio.
+	pc := NewPlot("(c) ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB−ψ_AB))", "branch length n", "ρ(n)")
+	if len(rx) > 0 {
+		l, err := lineOf(rx, rho, SeriesColor(3), 1.8)
+		if err != nil {
+			return nil, err
+		}
+		one, err := lineOf([]float64{rx[0], rx[len(rx)-1]}, []float64{1, 1}, Grey, 1.2, dashed...)
+		if err != nil {
+			return nil, err
+		}
+		pc.Add(l, one)
+		if ps.Balance > 0 {
+			for i := range rx {
+				if int(rx[i]) == ps.Balance {
+					m, err := marker(rx[i], rho[i], Red)
+					if err != nil {
+						return nil, err
+					}
+					pc.Add(m)
+					pc.Legend.Add(fmt.Sprintf("balance point n = %d", ps.Balance), m)
+				}
+			}
+		}
+		setLogY(pc)
+	}
+	w, h := o.SizeOr(15*vg.Inch, 5*vg.Inch)
+	f := &Figure{Rows: 1, Cols: 3, Panels: []*plot.Plot{pa, pb, pc}, Width: w, Height: h}
+	f.Title = o.TitleOr(fmt.Sprintf("JMLR formulation (spec §1.6), measured with %s (%d pairs)", c.Model, c.Result.Pairs))
 	return f, nil
 }

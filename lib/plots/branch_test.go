@@ -10,6 +10,10 @@ import (
 // constCurve is an estimate whose differences are identical steps in every
 // pair: ĝ = 1, the bound equals Ê.
 func constCurve(t *testing.T, name string, L int) BranchCurve {
+	return constCurvePsi(t, name, L, true)
+}
+
+func constCurvePsi(t *testing.T, name string, L int, psi bool) BranchCurve {
 	t.Helper()
 	var acc branch.Accumulator
 	for k := 1; k <= 3; k++ {
@@ -18,7 +22,7 @@ func constCurve(t *testing.T, name string, L int) BranchCurve {
 			x = append(x, []float64{float64(k), 1})
 			y = append(y, []float64{0, 1})
 		}
-		c, err := branch.ComputePair(x, y, branch.PairOptions{})
+		c, err := branch.ComputePair(x, y, branch.PairOptions{Psi: psi})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +36,7 @@ func constCurve(t *testing.T, name string, L int) BranchCurve {
 func TestBranchFiguresWithSetData(t *testing.T) {
 	SetBranchCurves(constCurve(t, "A", 20), constCurve(t, "B", 30))
 	defer SetBranchCurves()
-	for _, id := range []string{"fig3a", "fig3b", "fig4a", "fig4b", "fig10", "fig14"} {
+	for _, id := range []string{"fig3a", "fig3b", "fig4a", "fig4b", "fig10", "fig14", "branch-psi"} {
 		f, err := Build(id, Configs("B", "A"))
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
@@ -69,5 +73,17 @@ func TestBranchFiguresDefaultAreToy(t *testing.T) {
 	}
 	if _, err := Build("fig1", Param("branches", 1)); err == nil {
 		t.Errorf("fig1 with one branch accepted")
+	}
+}
+
+func TestBranchSummaryAndPsiNeedsPsi(t *testing.T) {
+	SetBranchCurves(constCurvePsi(t, "A", 20, false))
+	defer SetBranchCurves()
+	h, rows, err := BranchSummary()
+	if err != nil || len(h) != 8 || len(rows) != 1 || rows[0][0] != "A" || rows[0][1] != "3" {
+		t.Errorf("summary %v %v %v", h, rows, err)
+	}
+	if _, err := Build("branch-psi"); err == nil || !strings.Contains(err.Error(), "Psi: true") {
+		t.Errorf("branch-psi without ψ curves: %v", err)
 	}
 }

@@ -32,6 +32,7 @@ type Model struct {
 	LM   *llama.Model
 	Tok  chat.Tokenizer
 	name string
+	dir  string // set by OpenLazy until LM is loaded
 }
 
 // New wraps a loaded model and tokenizer; name must identify the weights
@@ -60,6 +61,27 @@ func Open(dir, tokenizerPath string) (*Model, error) {
 		return nil, fmt.Errorf("llamaseq: %w", err)
 	}
 	return New(lm, tok, name), nil
+}
+
+// OpenLazy is Open without loading the weights: they are loaded on the
+// first HiddenStates call. With every pair already in branch.Measure's
+// cache, a notebook cell then never loads the model.
+func OpenLazy(dir, tokenizerPath string) (*Model, error) {
+	if tokenizerPath == "" {
+		tokenizerPath = filepath.Join(dir, "tokenizer.model")
+	}
+	tok, err := sentencepiece.Load(tokenizerPath)
+	if err != nil {
+		return nil, fmt.Errorf("llamaseq: %w", err)
+	}
+	name, err := identify(dir)
+	if err != nil {
+		return nil, fmt.Errorf("llamaseq: %w", err)
+	}
+	if _, err := llama.LoadConfig(dir); err != nil {
+		return nil, fmt.Errorf("llamaseq: %w", err)
+	}
+	return &Model{Tok: tok, name: name, dir: dir}, nil
 }
 
 // identify names a checkpoint by its folder, config.json and the sizes and
@@ -114,6 +136,16 @@ func (m *Model) Encode(system, question, answer string) (branch.Sequence, error)
 // HiddenStates runs the model once over ids and returns the final hidden
 // states, one []float32 of the hidden size per position.
 func (m *Model) HiddenStates(ids []int32) ([][]float32, error) {
+	if m.LM == nil {
+		if m.dir == "" {
+			return nil, fmt.Errorf("llamaseq: no model loaded")
+		}
+		lm, err := llama.Load(m.dir, dtypes.Float32)
+		if err != nil {
+			return nil, fmt.Errorf("llamaseq: %w", err)
+		}
+		m.LM, m.dir = lm, ""
+	}
 	in := make([]int, len(ids))
 	for i, id := range ids {
 		in[i] = int(id)

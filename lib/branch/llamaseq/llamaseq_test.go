@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -139,5 +140,28 @@ func TestEncodeLlama2Chat(t *testing.T) {
 	}
 	if seq.IDs[0] != int32(tok.BOS()) {
 		t.Errorf("no BOS")
+	}
+}
+
+func TestOpenLazy(t *testing.T) {
+	if _, err := os.Stat(goldenDir); err != nil {
+		t.Skip("../shared/golden/llama-tiny is absent")
+	}
+	if _, err := os.Stat(tokPath); err != nil {
+		t.Skip("../shared/tokenizers/llama2-tokenizer.model is absent")
+	}
+	m, err := OpenLazy(goldenDir, tokPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.LM != nil || !strings.HasPrefix(m.Name(), "llama(") {
+		t.Fatalf("loaded eagerly or bad name %q", m.Name())
+	}
+	hs, err := m.HiddenStates([]int32{1, 5, 7})
+	if err != nil || m.LM == nil || len(hs) != 3 || len(hs[0]) != 64 {
+		t.Fatalf("lazy load: %v", err)
+	}
+	if _, err := OpenLazy(t.TempDir(), tokPath); err == nil {
+		t.Errorf("folder without config.json accepted")
 	}
 }
