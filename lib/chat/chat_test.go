@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/tokentest"
@@ -303,4 +304,57 @@ func TestTokenTypeString(t *testing.T) {
 			t.Errorf("%v = %d, want %d", typ, int(typ), want)
 		}
 	}
+}
+
+// FuzzBuild checks the invariants of Build on arbitrary texts: segments tile
+// the sequence, types match segments, slot counts are N + (k−1)M, answers
+// end with </s>, and questions decode back to their trimmed text.
+func FuzzBuild(f *testing.F) {
+	tok := llama(f)
+	f.Add("", "What is it?", "A cat.", "And now?", uint8(4), uint8(2))
+	f.Add("Be brief.", "  ", "\n", "", uint8(0), uint8(0))
+	f.Add(strings.Repeat(" ", 50), "[INST] </s>", "<s>", "▁", uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, system, q1, a1, q2 string, n, m uint8) {
+		a1 = strings.TrimSpace(a1)
+		if a1 == "" {
+			a1 = "ok"
+		}
+		conv := Conversation{System: system, Turns: []Turn{{User: q1, Assistant: a1}, {User: q2}}}
+		s, err := Build(tok, conv, Options{QEDFirst: int(n), QEDLater: int(m)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Types) != len(s.IDs) || s.IDs[0] != tok.BOS() || s.Types[0] != BOS {
+			t.Fatalf("bad start or lengths: %d ids, %d types", len(s.IDs), len(s.Types))
+		}
+		pos := 0
+		for _, g := range s.Segments {
+			if g.Start != pos || g.End < g.Start {
+				t.Fatalf("segments do not tile: %+v at %d", g, pos)
+			}
+			for i := g.Start; i < g.End; i++ {
+				if s.Types[i] != g.Type {
+					t.Fatalf("position %d has type %v in a %v segment", i, s.Types[i], g.Type)
+				}
+			}
+			pos = g.End
+			if g.Type == QUE && utf8.ValidString(g.Text) && !strings.Contains(g.Text, "▁") {
+				text, err := tok.Decode(s.IDs[g.Start:g.End])
+				if err != nil || text != g.Text {
+					t.Fatalf("question %q decodes to %q (%v)", g.Text, text, err)
+				}
+			}
+		}
+		if pos != s.Len() {
+			t.Fatalf("segments end at %d of %d", pos, s.Len())
+		}
+		if got := len(s.QEDPositions()); got != int(n)+int(m) {
+			t.Fatalf("%d QED slots, want %d", got, int(n)+int(m))
+		}
+		for _, sp := range s.AnswerSpans() {
+			if s.IDs[sp[1]-1] != tok.EOS() {
+				t.Fatal("an answer does not end with </s>")
+			}
+		}
+	})
 }
