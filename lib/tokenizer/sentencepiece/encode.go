@@ -1,6 +1,7 @@
 package sentencepiece
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -117,27 +118,26 @@ func (h *agenda) pop() candidate {
 	return top
 }
 
-// segment runs the BPE merges over the normalised text and calls emit for
-// each final piece with its vocabulary id (-1 when the piece is not in the
-// vocabulary).
+// eachWord calls f with each independently mergeable span of the normalised
+// text.
 //
 // When no vocabulary piece holds ▁ after another character (true of Llama-2),
 // no merge can cross the start of a word, so the words are merged one by one:
-// the result is the same and the priority queues stay small.
-func (m *Model) segment(norm []byte, emit func(p []byte, id int)) {
+// the result is the same, the priority queues stay small, and the ids of
+// frequent words can be cached. Otherwise the whole text is one span.
+func (m *Model) eachWord(norm []byte, f func(word []byte)) {
 	if len(norm) == 0 {
 		return
 	}
-	var sc scratch
 	if !m.wordsIndependent {
-		m.bpe(norm, emit, &sc)
+		f(norm)
 		return
 	}
 	start := 0
 	for i := len(spaceSymbol); i+len(spaceSymbol) <= len(norm); {
 		if string(norm[i:i+len(spaceSymbol)]) == spaceSymbol {
 			if string(norm[i-len(spaceSymbol):i]) != spaceSymbol {
-				m.bpe(norm[start:i], emit, &sc)
+				f(norm[start:i])
 				start = i
 			}
 			i += len(spaceSymbol)
@@ -145,8 +145,15 @@ func (m *Model) segment(norm []byte, emit func(p []byte, id int)) {
 		}
 		i++
 	}
-	m.bpe(norm[start:], emit, &sc)
+	f(norm[start:])
 }
+
+// Cache bounds: words longer than maxCachedWord bytes are not cached, and the
+// cache is emptied when it holds maxCacheEntries words.
+const (
+	maxCachedWord   = 64
+	maxCacheEntries = 1 << 16
+)
 
 // scratch holds buffers reused across the words of one text.
 type scratch struct {
@@ -255,8 +262,29 @@ func (m *Model) prefixLen(s []byte) (int, bool) {
 func (m *Model) Encode(text string) []int {
 	norm := m.normalize(text)
 	ids := make([]int, 0, len(norm)/3+1)
-	m.segment(norm, func(p []byte, id int) {
-		ids = m.appendID(ids, p, id)
+	var sc scratch
+	emit := func(p []byte, id int) { ids = m.appendID(ids, p, id) }
+	m.eachWord(norm, func(word []byte) {
+		cacheable := len(word) <= maxCachedWord
+		if cacheable {
+			m.cacheMu.Lock()
+			cached, ok := m.cache[string(word)]
+			m.cacheMu.Unlock()
+			if ok {
+				ids = append(ids, cached...)
+				return
+			}
+		}
+		start := len(ids)
+		m.bpe(word, emit, &sc)
+		if cacheable {
+			m.cacheMu.Lock()
+			if len(m.cache) >= maxCacheEntries {
+				clear(m.cache)
+			}
+			m.cache[string(word)] = slices.Clone(ids[start:])
+			m.cacheMu.Unlock()
+		}
 	})
 	return ids
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -88,6 +89,9 @@ type Model struct {
 	removeExtraWhitespaces     bool
 	escapeWhitespaces          bool
 	unkSurface                 string
+
+	cacheMu sync.Mutex
+	cache   map[string][]int // ids of recently encoded words
 }
 
 // Load reads a SentencePiece model file (e.g. Llama-2's tokenizer.model).
@@ -114,6 +118,7 @@ func Parse(data []byte) (*Model, error) {
 		removeExtraWhitespaces: true,
 		escapeWhitespaces:      true,
 		unkSurface:             defaultUnkSurface,
+		cache:                  map[string][]int{},
 	}
 	modelType := modelUnigram
 	treatWSAsSuffix := false
