@@ -240,3 +240,20 @@ func TestGenerateMatchesForward(t *testing.T) {
 		t.Errorf("generated %v, forward argmax %d", out, best)
 	}
 }
+
+func TestToyLayout(t *testing.T) {
+	c := ToyConfig(8)
+	f, l, err := ToyLayout(c, fusion.VisionQuestionQueries, 5, []string{"where is the square?", "what colour?"}, []string{"top left", "red"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantF := "[IMG ×5] [QUE 5: where is the square ?] [QED ×7] [EOS] [QUE 3: what colour ?] [QED ×7] [EOS]"
+	wantL := "[TXT 2: <s> [INST]] [FUSED ×8] [TXT 6: where is the square ? [/INST]] [ANS 3: top left </s>] " +
+		"[TXT 2: <s> [INST]] [FUSED ×8] [TXT 4: what colour ? [/INST]] [ANS 2: red </s>]"
+	if f != wantF {
+		t.Errorf("fusion layout\n got %s\nwant %s", f, wantF)
+	}
+	if l != wantL {
+		t.Errorf("LLM layout\n got %s\nwant %s", l, wantL)
+	}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tokenscale/tokenscale/lib/train"
+)
+
+func TestTrainToyAndResume(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := runCLI(t, "", "train", "toy", "--out", dir, "--steps", "6", "--examples", "32", "--batch", "8", "--save-every", "3", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "steps 0→6") || !strings.Contains(errOut, "trainable") {
+		t.Errorf("stdout %q stderr %q", out, errOut)
+	}
+	logs, err := train.ReadLog(filepath.Join(dir, "log.jsonl"))
+	if err != nil || len(logs) != 6 {
+		t.Fatalf("log: %d lines, %v", len(logs), err)
+	}
+	// Resuming finds the finished run at its last checkpoint (step 6).
+	_, errOut, code = runCLI(t, "", "train", "toy", "--out", dir, "--resume", "--quiet")
+	if code != 0 || !strings.Contains(errOut, "at step 6") {
+		t.Fatalf("resume: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ck", "step-000006", "model.safetensors")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTrainBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"train"},
+		{"train", "toy"},
+		{"train", "toy", "--out", t.TempDir(), "--n", "0"},
+		{"train", "toy", "--out", t.TempDir(), "--steps", "0"},
+		{"train", "toy", "--out", t.TempDir(), "--mode", "sideways"},
+		{"train", "run", "--out", t.TempDir()},
+	} {
+		if _, errOut, code := runCLI(t, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+	// A data file with a malformed line names the file and line.
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"image\": \"a.png\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}\nnot json\n"), 0o644)
+	_, errOut, code := runCLI(t, "", "train", "run", "--model", dir, "--data", bad, "--out", dir)
+	if code != 1 || !strings.Contains(errOut, "bad.jsonl:2") {
+		t.Errorf("malformed data: exit %d, %s", code, errOut)
+	}
+}
+
+func TestModelCommands(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "model", "params")
+	if code != 0 || !strings.Contains(out, `"llm (frozen)",6738415616`) || !strings.Contains(errOut, "264 fused tokens") {
+		t.Errorf("model params: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, _, code = runCLI(t, "", "model", "params", "--n", "768", "--questions", "3")
+	if code != 0 || !strings.Contains(out, "fusion") {
+		t.Errorf("model params --n 768: exit %d", code)
+	}
+	out, _, code = runCLI(t, "", "model", "layout", "--n", "4", "--mode", "vq", "--qa", "where is the square?=top left")
+	if code != 0 || !strings.Contains(out, "[IMG ×5] [QED ×3] [EOS]") || !strings.Contains(out, "[FUSED ×4]") {
+		t.Errorf("model layout: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"model", "params", "--size", "huge"}, {"model", "layout", "--qa", "no answer"}, {"model", "layout", "--mode", "x"}} {
+		if _, _, code := runCLI(t, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
