@@ -12,7 +12,7 @@ export JUPYTER_PATH := $(CURDIR)/kernels/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_
 
 .PHONY: test vet gotest build bench kernel notebooks notebook jupyter figures clean
 
-test: vet gotest notebooks
+test: vet kernel gotest notebooks
 
 vet:
 	go vet ./...
