@@ -102,4 +102,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
