@@ -101,7 +101,7 @@ func runEval(env *cmdEnv, args []string) error {
 	}
 	fs := newFlags(env, "eval", `eval --model MODEL --bench FILE.tsv [--name BENCH] [--n N] [--config vqq|vq|vq-ft] [--limit K] [--predictions OUT.jsonl]
        tokenscale eval sweep --model MODEL --bench FILE.tsv[,FILE…|DIR] [--n 1,8,…] [--config C] [--out DIR] [--csv OUT.csv]
-       tokenscale eval generate --out DIR [--items 20] [--seed 1] [--name BENCH,…]
+       tokenscale eval generate --out DIR [--items 20] [--seed 1] [--size 96] [--name BENCH,…]
 
 Runs MODEL on every item of a benchmark file in VLMEvalKit's TSV layout with
 the dataset's default VLMEvalKit prompt and the paper's greedy max-new-token
@@ -294,7 +294,7 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 }
 
 func runEvalGenerate(env *cmdEnv, args []string) error {
-	fs := newFlags(env, "eval generate", `eval generate --out DIR [--items 20] [--seed 1] [--name BENCH,…]
+	fs := newFlags(env, "eval generate", `eval generate --out DIR [--items 20] [--seed 1] [--size 96] [--name BENCH,…]
 
 Writes small synthetic benchmark files (<Name>.tsv, VLMEvalKit layout, images
 drawn by code) for the paper's 15 benchmarks or the ones named, to exercise
@@ -303,6 +303,7 @@ the harness anywhere. Their scores are not comparable with the paper's.`)
 	items := fs.Int("items", 20, "items per benchmark")
 	seed := fs.Uint64("seed", 1, "random seed")
 	names := fs.String("name", "", "benchmarks to write, comma-separated (default: all 15)")
+	size := fs.Int("size", benchgen.ImageSize, "image side in pixels (≥ 24)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -312,27 +313,27 @@ the harness anywhere. Their scores are not comparable with the paper's.`)
 	if *items < 1 {
 		return usagef("eval generate: --items must be ≥ 1")
 	}
-	var written []string
-	if *names == "" {
-		files, err := benchgen.WriteAll(*out, *items, *seed)
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			written = append(written, f.Path)
-		}
-	} else {
-		for i, nm := range strings.Split(*names, ",") {
+	if *size < 24 {
+		return usagef("eval generate: --size must be ≥ 24")
+	}
+	list := eval.Benchmarks()
+	if *names != "" {
+		list = nil
+		for _, nm := range strings.Split(*names, ",") {
 			b, err := eval.Lookup(nm)
 			if err != nil {
 				return usagef("%v", err)
 			}
-			p := filepath.Join(*out, b.Name+".tsv")
-			if err := benchgen.Write(p, b, *items, *seed+uint64(i)*7919); err != nil {
-				return err
-			}
-			written = append(written, p)
+			list = append(list, b)
 		}
+	}
+	var written []string
+	for i, b := range list {
+		p := filepath.Join(*out, b.Name+".tsv")
+		if err := benchgen.WriteOptions(p, b, *items, *seed+uint64(i)*7919, benchgen.Options{ImageSize: *size}); err != nil {
+			return err
+		}
+		written = append(written, p)
 	}
 	for _, p := range written {
 		fmt.Fprintln(env.stdout, p)

@@ -34,16 +34,36 @@ import (
 	"github.com/tokenscale/tokenscale/lib/lab"
 )
 
-// ImageSize is the side of the generated images in pixels.
+// ImageSize is the default side of the generated images in pixels.
 const ImageSize = 96
+
+// Options change what Write draws.
+type Options struct {
+	// ImageSize is the side of the images in pixels (default ImageSize; at
+	// least 24). Set it to a lab task's image size to evaluate a lab model
+	// without resampling.
+	ImageSize int
+}
 
 // Write writes a benchmark file of b with about n items (MME and
 // HallusionBench round up to whole image pairs/sets), deterministic in seed.
 func Write(path string, b eval.Benchmark, n int, seed uint64) error {
+	return WriteOptions(path, b, n, seed, Options{})
+}
+
+// WriteOptions is Write with options.
+func WriteOptions(path string, b eval.Benchmark, n int, seed uint64, o Options) error {
 	if n < 1 {
 		return fmt.Errorf("benchgen: %d items", n)
 	}
-	rows, header, err := build(b, n, seed)
+	size := o.ImageSize
+	if size == 0 {
+		size = ImageSize
+	}
+	if size < 24 {
+		return fmt.Errorf("benchgen: image size %d, want at least 24", size)
+	}
+	rows, header, err := build(b, n, seed, size)
 	if err != nil {
 		return err
 	}
@@ -98,10 +118,10 @@ func pngBase64(img image.Image) (string, error) {
 
 // scene draws one lab scene (3×3 grid, with words) and returns it with its
 // base64 PNG.
-func scene(rng *rand.Rand) (lab.Scene, string, error) {
+func drawScene(rng *rand.Rand, size int) (lab.Scene, string, error) {
 	cfg := lab.DefaultTask()
 	cfg.Words = true
-	cfg.ImageSize = ImageSize
+	cfg.ImageSize = size
 	s, err := lab.Generate(cfg, 1, rng.Uint64())
 	if err != nil {
 		return lab.Scene{}, "", err
@@ -142,7 +162,7 @@ func pickPair(sc lab.Scene, rng *rand.Rand, want bool) (string, string) {
 	}
 }
 
-func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
+func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, error) {
 	rng := rand.New(rand.NewPCG(seed, uint64(len(b.Name))))
 	var rows []row
 	header := []string{"index", "image", "question", "answer", "category"}
@@ -150,7 +170,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 	case b.Name == "POPE":
 		cats := []string{"random", "popular", "adversarial"}
 		for i := 0; i < n; i++ {
-			sc, img, err := scene(rng)
+			sc, img, err := drawScene(rng, size)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -163,7 +183,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 		header = append(header, "image_path")
 		cats := []string{"existence", "count", "color", "position"}
 		for i := 0; len(rows) < n; i++ {
-			sc, img, err := scene(rng)
+			sc, img, err := drawScene(rng, size)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -186,7 +206,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			var scenes []lab.Scene
 			var imgs []string
 			for fig := 0; fig < 2; fig++ {
-				sc, img, err := scene(rng)
+				sc, img, err := drawScene(rng, size)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -215,7 +235,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 	case b.Kind == eval.MultipleChoice:
 		header = append(header, "A", "B", "C", "D", "hint")
 		for i := 0; i < n; i++ {
-			sc, img, err := scene(rng)
+			sc, img, err := drawScene(rng, size)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -250,7 +270,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 	case b.Kind == eval.Caption:
 		header = []string{"index", "image", "answer"}
 		for i := 0; i < n; i++ {
-			sc, img, err := scene(rng)
+			sc, img, err := drawScene(rng, size)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -262,7 +282,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 			for k := range vals {
 				vals[k] = 10 + rng.IntN(81)
 			}
-			img, err := pngBase64(barChart(vals))
+			img, err := pngBase64(barChart(vals, size))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -272,7 +292,7 @@ func build(b eval.Benchmark, n int, seed uint64) ([]row, []string, error) {
 		}
 	default: // TextVQA, OCRVQA, OCRBench: read a word or count shapes
 		for i := 0; len(rows) < n; i++ {
-			sc, img, err := scene(rng)
+			sc, img, err := drawScene(rng, size)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -401,13 +421,13 @@ func tenAnswers(a, b string, rng *rand.Rand) []string {
 }
 
 // barChart draws vertical bars (values 0–100) in the lab's colours.
-func barChart(vals []int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, ImageSize, ImageSize))
+func barChart(vals []int, size int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	axis := color.RGBA{60, 60, 60, 255}
-	base := ImageSize - 8
-	draw.Draw(img, image.Rect(4, base, ImageSize-4, base+1), &image.Uniform{axis}, image.Point{}, draw.Src)
-	w := (ImageSize - 8) / len(vals)
+	base := size - 8
+	draw.Draw(img, image.Rect(4, base, size-4, base+1), &image.Uniform{axis}, image.Point{}, draw.Src)
+	w := (size - 8) / len(vals)
 	cols := map[string]color.RGBA{"red": {220, 40, 40, 255}, "green": {40, 170, 60, 255}, "blue": {40, 80, 220, 255}, "yellow": {230, 200, 30, 255}}
 	for k, v := range vals {
 		h := v * (base - 4) / 100

@@ -52,3 +52,22 @@ func TestMMEPairsShareImages(t *testing.T) {
 		}
 	}
 }
+
+func TestImageSizeOption(t *testing.T) {
+	b, _ := eval.Lookup("ChartQA")
+	p := filepath.Join(t.TempDir(), "c.tsv")
+	if err := WriteOptions(p, b, 2, 1, Options{ImageSize: 48}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := eval.ReadAll(p, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(items[0].Images[0]))
+	if err != nil || img.Bounds().Dx() != 48 {
+		t.Errorf("image %v, %v; want 48 px", img.Bounds(), err)
+	}
+	if err := WriteOptions(p, b, 2, 1, Options{ImageSize: 8}); err == nil {
+		t.Error("8-pixel images: no error")
+	}
+}
