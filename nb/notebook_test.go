@@ -37,7 +37,7 @@ func TestNotebookThroughJupyter(t *testing.T) {
 	dir := t.TempDir()
 	cells := []string{
 		"!" + filepath.Join(root, "kernels", "nbsetup") + "\nimport \"github.com/tokenscale/tokenscale/nb\"",
-		"%%\nnb.Figure(\"fig2\")",
+		"%%\nnb.Figure(\"fig2\")\np := nb.NewProgress(\"steps\", 3)\nfor range 3 {\n\tp.Add(1)\n}\np.Done()",
 		"%%\nnb.Check(0, errors.New(\"deliberate failure\"))",
 		"%%\nfmt.Println(\"must not run\")",
 	}
@@ -74,7 +74,19 @@ func TestNotebookThroughJupyter(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := len(executed.Cells); n != 4 || len(executed.Cells[1].Outputs) == 0 || len(executed.Cells[3].Outputs) != 0 {
-		t.Errorf("executed notebook: %d cells; the figure cell should have output and the last none", n)
+		t.Fatalf("executed notebook: %d cells; the figure cell should have output and the last none", n)
+	}
+	// The figure is shown as PNG; the progress bar ends at 3/3 (updated in place).
+	fig := string(executed.Cells[1].Outputs[0])
+	if !strings.Contains(fig, "image/png") {
+		t.Errorf("figure output is not a PNG: %.200s", fig)
+	}
+	var all strings.Builder
+	for _, o := range executed.Cells[1].Outputs {
+		all.Write(o)
+	}
+	if s := all.String(); !strings.Contains(s, "<progress") || !strings.Contains(s, "3/3") {
+		t.Errorf("progress bar output missing or not at 3/3: %.600s", s)
 	}
 }
 

@@ -49,16 +49,22 @@ shows and the options nb.Figure accepts for it.`)
 			return usagef("figures: unknown figure %q (known: %s)", id, strings.Join(plots.IDs(), ", "))
 		}
 	}
+	// Draw every figure even when one fails, then report the failures.
+	var failed []string
 	for _, id := range ids {
 		f, err := plots.Build(id)
-		if err != nil {
-			return err
+		if err == nil {
+			path := filepath.Join(*out, f.ID+"."+*format)
+			if err = f.WriteFile(path); err == nil {
+				fmt.Fprintln(env.stdout, path)
+				continue
+			}
 		}
-		path := filepath.Join(*out, f.ID+"."+*format)
-		if err := f.WriteFile(path); err != nil {
-			return fmt.Errorf("figures: %s: %w", id, err)
-		}
-		fmt.Fprintln(env.stdout, path)
+		fmt.Fprintf(env.stderr, "tokenscale figures: %s: %v\n", id, err)
+		failed = append(failed, id)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("figures: %d of %d figures failed: %s", len(failed), len(ids), strings.Join(failed, ", "))
 	}
 	return nil
 }
