@@ -3,6 +3,7 @@ package vlm
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -234,4 +235,44 @@ func TensorNames(named map[string]*tensors.Tensor) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// LLMUnchanged reports whether every LLM variable of the model that holds a
+// value is bit-identical to the tensor of the same name in the Llama folder
+// (llm_path): the frozen LLM must never move.
+func (m *Model) LLMUnchanged() (bool, error) {
+	p := m.resolve(m.Config.LLMPath)
+	if p == "" {
+		return false, fmt.Errorf("vlm: the model has no llm_path to compare with")
+	}
+	ck, err := safetensors.Open(filepath.Join(p, WeightsFile))
+	if err != nil {
+		return false, fmt.Errorf("vlm: %w", err)
+	}
+	defer ck.Close()
+	compared := 0
+	for v := range m.Store.IterVariables() {
+		name, ok := fusion.HFName(v.Path(), "/"+ScopeLLM)
+		if !ok || !v.HasValue() {
+			continue
+		}
+		want, _, err := ck.Float32(name)
+		if err != nil {
+			return false, err
+		}
+		got := tensors.MustCopyFlatData[float32](v.MustValue())
+		if len(got) != len(want) {
+			return false, nil
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				return false, nil
+			}
+		}
+		compared++
+	}
+	if compared == 0 {
+		return false, fmt.Errorf("vlm: no LLM weights loaded yet (run the model once)")
+	}
+	return true, nil
 }

@@ -128,3 +128,21 @@ func (c Config) Pixels(path string) ([]float32, int, error) {
 	p := v.Pixels()
 	return p.Data, p.K, nil
 }
+
+// EncodeFile reads a chat-record JSONL file and tokenises every record with
+// the model's tokenizer.
+func EncodeFile(c Config, path string) ([]Example, error) {
+	recs, err := ReadRecords(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Example, 0, len(recs))
+	for _, r := range recs {
+		e, err := c.Encode(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
