@@ -157,7 +157,7 @@ rejected conversations are built in the model's chat format, the model runs
 once per sequence, and the final hidden states at the answer positions are
 streamed into the estimator. --model toy is the small built-in deterministic
 model (no checkpoint needed); a directory is a Llama-2 Hugging Face folder
-(config.json, model.safetensors, tokenizer.model). --pairs default uses the
+(config.json, model.safetensors, tokenizer.model or --tokenizer). --pairs default uses the
 pair set shipped with tokenscale; otherwise an Intel/orca_dpo_pairs JSONL
 file (system/question/chosen/rejected, or the chat-messages layout). Output
 as "branch estimate".`)
@@ -166,6 +166,7 @@ as "branch estimate".`)
 	maxPairs := fs.Int("max-pairs", 0, "use only the first K pairs (0: all)")
 	maxAnswer := fs.Int("max-answer", branch.DefaultMaxAnswer, "compare at most this many answer tokens")
 	cache := fs.String("cache", "", "directory of per-pair results; an interrupted run resumes from it")
+	tokPath := fs.String("tokenizer", "", "SentencePiece tokenizer.model (default: DIR/tokenizer.model)")
 	rf := addResultFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -192,7 +193,7 @@ as "branch estimate".`)
 	} else if pairs, err = branch.LoadPairs(*pairsFile, *maxPairs); err != nil {
 		return usagef("branch measure: %v", err)
 	}
-	model, err := openSequenceModel(*modelDir)
+	model, err := openSequenceModel(*modelDir, *tokPath)
 	if err != nil {
 		return usagef("branch measure: %v", err)
 	}
@@ -223,7 +224,7 @@ as "branch estimate".`)
 
 // openSequenceModel opens the model of "branch measure": "toy" is the
 // built-in model; anything else is a checkpoint folder.
-func openSequenceModel(spec string) (branch.SequenceModel, error) {
+func openSequenceModel(spec, tokenizer string) (branch.SequenceModel, error) {
 	if spec == "toy" {
 		return branch.NewToyModel(), nil
 	}
@@ -234,5 +235,5 @@ func openSequenceModel(spec string) (branch.SequenceModel, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("model: %s is not a directory (want a Llama-2 checkpoint folder, or toy)", spec)
 	}
-	return openLlamaSequenceModel(spec)
+	return openLlamaSequenceModel(spec, tokenizer)
 }

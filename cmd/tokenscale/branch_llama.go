@@ -6,7 +6,8 @@ import (
 )
 
 // openLlamaSequenceModel opens a Llama-2 checkpoint folder (config.json,
-// safetensors weights, tokenizer.model) for "branch measure".
-func openLlamaSequenceModel(dir string) (branch.SequenceModel, error) {
-	return llamaseq.Open(dir, "")
+// safetensors weights, and tokenizer.model unless tokenizer names another
+// file) for "branch measure".
+func openLlamaSequenceModel(dir, tokenizer string) (branch.SequenceModel, error) {
+	return llamaseq.Open(dir, tokenizer)
 }

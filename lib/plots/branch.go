@@ -25,7 +25,7 @@ func init() {
 	Register(Spec{ID: "fig1", Paper: "Figure 1",
 		Caption: "Branches appended after a shared prefix diverge; past a threshold the divergence is significant (simulated random walk)",
 		Options: `Param("seed", 7); Param("tau", 40) branch point; Param("n", 160) branch length; Param("branches", 4); Param("g", 0.9, 0.05, 25) step correlation g(t) = g∞ + (g0−g∞)e^(−t/κ) as g0, g∞, κ; Param("level", 6) divergence level that marks the threshold`,
-		Build: buildFig1})
+		Build:   buildFig1})
 	Register(Spec{ID: "fig3a", Paper: "Figure 3(a)", Caption: "Measured ĝ(n), the mean cosine between step differences, against the branch length n",
 		Options: dataOpts + "; LogX/LogY", Build: buildFig3a})
 	Register(Spec{ID: "fig3b", Paper: "Figure 3(b)", Caption: "Measured Ê(n) (mean, ±σ and ±2σ bands) against the bound λ·sqrt(n + n(n−1)ĝ(n))",
