@@ -36,10 +36,20 @@
 // n = 1, r where ĝ ≤ 0, …) are marked undefined instead.
 //
 // The work is split in two stages so that memory is bounded by one pair:
-// ComputePair turns the hidden states of one pair into its per-step curves
-// (O(L·D) time, O(L + D) extra memory), and an Accumulator sums the curves of
-// many pairs and produces a Result. Measure runs the whole pipeline over a
-// SequenceModel (a real LLM through an adapter, or the small deterministic
-// ToyModel of this package), caching each pair's curves on disk so an
-// interrupted run resumes. LoadPairs reads Intel/orca_dpo_pairs JSONL files.
+// ComputePair (or a PairStream fed step by step) turns the hidden states of
+// one pair into its per-step curves (O(L·D) time, O(L + D) extra memory), and
+// an Accumulator sums the curves of many pairs and produces a Result, which
+// WriteCSV prints. FitG is the Eq. 23 fit over several Results.
+//
+// Inputs:
+//   - ReadStates streams a hidden-states JSON file of any size
+//     ({"pairs":[{"chosen":[[…]],"rejected":[[…]]},…]}), one pair in memory;
+//   - LoadPairs reads Intel/orca_dpo_pairs JSONL (flat or chat-messages
+//     layout), DefaultPairs is a small set shipped with the package, and
+//     PairsOrDefault picks a file when present;
+//   - Measure runs the whole pipeline over a SequenceModel: the small
+//     deterministic ToyModel of this package (no checkpoint needed), or a
+//     Llama-2 chat checkpoint through the adapter in lib/branch/llamaseq
+//     (kept apart so this package does not depend on GoMLX). Each pair's
+//     curves are cached on disk so an interrupted run resumes.
 package branch
