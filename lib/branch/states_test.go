@@ -1,13 +1,16 @@
 package branch
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,5 +152,64 @@ func TestFastFloat(t *testing.T) {
 	// A number at the very end of the buffer may continue: not fast.
 	if _, _, ok := fastFloat([]byte("1.25")); ok {
 		t.Errorf("number at buffer end accepted")
+	}
+}
+
+// TestReadStatesMemoryBounded streams ~40 MB of states generated on the fly
+// (never held anywhere) and checks the heap stays far below the file size:
+// one pair (here 2 × 60 × 400 floats, ≈ 0.4 MB) plus the read buffer.
+func TestReadStatesMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 40 MB")
+	}
+	const pairs, steps, dim = 100, 60, 400
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriter(pw)
+		rng := rand.New(rand.NewPCG(41, 42))
+		w.WriteString(`{"pairs": [`)
+		var buf []byte
+		for p := 0; p < pairs; p++ {
+			if p > 0 {
+				w.WriteString(",")
+			}
+			for side := 0; side < 2; side++ {
+				w.WriteString([]string{`{"chosen": [`, `], "rejected": [`}[side])
+				for s := 0; s < steps; s++ {
+					if s > 0 {
+						w.WriteString(",")
+					}
+					buf = append(buf[:0], '[')
+					for i := 0; i < dim; i++ {
+						if i > 0 {
+							buf = append(buf, ',')
+						}
+						buf = strconv.AppendFloat(buf, rng.NormFloat64(), 'g', 17, 64)
+					}
+					w.Write(append(buf, ']'))
+				}
+			}
+			w.WriteString("]}")
+		}
+		w.WriteString("]}")
+		w.Flush()
+		pw.Close()
+	}()
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	n := 0
+	var acc Accumulator
+	err := ReadStates(pr, "gen", PairOptions{}, func(c PairCurve) error {
+		n++
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+		return acc.Add(c)
+	})
+	if err != nil || n != pairs {
+		t.Fatalf("%d pairs, err %v", n, err)
+	}
+	if peak > 24<<20 {
+		t.Errorf("heap in use reached %d MB while streaming 40 MB", peak>>20)
 	}
 }
