@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/llama"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
 )
 
 func init() {
@@ -17,7 +19,8 @@ func init() {
 		summary: "run a Hugging Face Llama-2 folder: forward (logits, hidden states) or generate (streamed text)",
 		run: func(env *cmdEnv, args []string) error {
 			return dispatch(env, "llama", map[string]func(*cmdEnv, []string) error{
-				"forward": llamaForward,
+				"forward":  llamaForward,
+				"generate": llamaGenerate,
 			}, args)
 		},
 	})
@@ -104,4 +107,68 @@ func tokenizerPath(flagValue, dir string) (string, error) {
 		return "", usagef("llama generate: %s has no tokenizer.model; pass --tokenizer FILE", dir)
 	}
 	return p, nil
+}
+
+func llamaGenerate(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "llama generate", `llama generate --model DIR --prompt "…" [--system "…"] [--max-new-tokens K]`)
+	dir := fs.String("model", "", "Hugging Face Llama-2 folder (config.json, weights, tokenizer.model)")
+	prompt := fs.String("prompt", "", "the user message")
+	system := fs.String("system", "", "system prompt (empty: no <<SYS>> block)")
+	maxNew := fs.Int("max-new-tokens", 128, "most tokens to generate")
+	temperature := fs.Float64("temperature", 0, "sampling temperature (0: greedy)")
+	topK := fs.Int("top-k", 0, "keep the K most likely tokens (0: all)")
+	topP := fs.Float64("top-p", 0, "keep the most likely tokens up to probability P (0: all)")
+	seed := fs.Uint64("seed", 0, "sampling seed")
+	tokFlag := fs.String("tokenizer", "", "SentencePiece model (default DIR/tokenizer.model)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *prompt == "" {
+		return usagef("llama generate: --model and --prompt are required")
+	}
+	if *maxNew <= 0 {
+		return usagef("llama generate: --max-new-tokens %d must be positive", *maxNew)
+	}
+	tp, err := tokenizerPath(*tokFlag, *dir)
+	if err != nil {
+		return err
+	}
+	tok, err := sentencepiece.Load(tp)
+	if err != nil {
+		return err
+	}
+	seq, err := chat.Build(tok, chat.Conversation{System: *system, Turns: []chat.Turn{{User: *prompt}}}, chat.Options{})
+	if err != nil {
+		return err
+	}
+	m, err := llama.Load(*dir, 0)
+	if err != nil {
+		return err
+	}
+	if tok.VocabSize() != m.Config.VocabSize {
+		return fmt.Errorf("llama generate: tokenizer %s has %d pieces but the model's vocab_size is %d", tp, tok.VocabSize(), m.Config.VocabSize)
+	}
+	stops := append([]int{tok.EOS()}, m.Config.EOSTokenIDs...)
+	dec := tok.NewDecoder()
+	var werr error
+	_, err = m.Generate(seq.IDs, llama.GenerateOptions{
+		MaxNewTokens: *maxNew, Temperature: *temperature, TopK: *topK, TopP: *topP, Seed: *seed, StopTokens: stops,
+		OnToken: func(id int) bool {
+			s, err := dec.Add(id)
+			if err != nil {
+				werr = err
+				return false
+			}
+			if _, err := fmt.Fprint(env.stdout, s); err != nil {
+				werr = err
+				return false
+			}
+			return true
+		},
+	})
+	if err == nil {
+		err = werr
+	}
+	fmt.Fprintln(env.stdout, dec.Flush())
+	return err
 }
