@@ -515,3 +515,44 @@ func checkRow(t *testing.T, line string, want []float64, nEmpty int) {
 		}
 	}
 }
+
+// TestDifferenceThresholds checks forward/backward differences and the
+// simple/robust δ rules on a hand-made ĝ sequence.
+func TestDifferenceThresholds(t *testing.T) {
+	curve := func(g []float64) PairCurve {
+		n := len(g)
+		return PairCurve{L: n, D: 1, E: make([]float64, n), G: g, Proj2: make([]float64, n), Zero: make([]bool, n)}
+	}
+	for _, tc := range []struct {
+		last             float64
+		mode             DiffMode
+		robust           bool
+		want             int
+		wantDG2, wantDG3 float64
+		hasDG2           bool
+	}{
+		{0.2, Forward, false, 5, -0.1, -0.05, true},
+		{0.2, Forward, true, 0, -0.1, -0.05, true},
+		{0.3389, Forward, true, 5, -0.1, -0.05, true},
+		{0.2, Backward, false, 6, 0, -0.1, false},
+		{0.2, Backward, true, 0, 0, -0.1, false},
+		{0.3389, Backward, true, 6, 0, -0.1, false},
+	} {
+		g := []float64{0, 0.5, 0.4, 0.35, 0.34, 0.3395, 0.339, tc.last}
+		var acc Accumulator
+		if err := acc.Add(curve(g)); err != nil {
+			t.Fatal(err)
+		}
+		res := acc.Result(Options{Difference: tc.mode, RobustDelta: tc.robust, Delta: 1e-3})
+		if res.NDiff != tc.want {
+			t.Errorf("%s robust=%v last=%v: n*=%d, want %d", tc.mode, tc.robust, tc.last, res.NDiff, tc.want)
+		}
+		r2, r3 := res.Rows[1], res.Rows[2]
+		if r2.HasDG != tc.hasDG2 || (tc.hasDG2 && !near(r2.DG, tc.wantDG2)) || !near(r3.DG, tc.wantDG3) {
+			t.Errorf("%s: dg(2)=%v (%v) dg(3)=%v", tc.mode, r2.DG, r2.HasDG, r3.DG)
+		}
+		if last := res.Rows[7]; last.HasDG != (tc.mode == Backward) {
+			t.Errorf("%s: dg at the last n defined=%v", tc.mode, last.HasDG)
+		}
+	}
+}
