@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
 const goldenDir = "../../../shared/golden/llama-tiny"
@@ -98,4 +101,54 @@ func TestGolden(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHiddenStatesAndEmbeddings checks HiddenStates and ForwardEmbeddings
+// against the golden hidden states and Forward.
+func TestHiddenStatesAndEmbeddings(t *testing.T) {
+	cases := loadGolden(t)
+	m, err := Load(goldenDir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cases[0]
+	hs, err := m.HiddenStates(c.InputIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(t, "hidden", hs, c.LastHiddenState); d > 1e-4 {
+		t.Errorf("HiddenStates differs from golden by %.2e", d)
+	}
+	table, _, err := m.ckptFloat32(goldenDir, "model.embed_tokens.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Config.HiddenSize
+	emb := make([]float32, 0, len(c.InputIDs)*h)
+	for _, id := range c.InputIDs {
+		emb = append(emb, table[id*h:(id+1)*h]...)
+	}
+	logits, hidden, err := m.ForwardEmbeddings(tensors.FromFlatDataAndDimensions(emb, 1, len(c.InputIDs), h), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf, hf := tensors.MustCopyFlatData[float32](logits), tensors.MustCopyFlatData[float32](hidden)
+	v := m.Config.VocabSize
+	var lr, hr [][]float32
+	for i := range c.InputIDs {
+		lr, hr = append(lr, lf[i*v:(i+1)*v]), append(hr, hf[i*h:(i+1)*h])
+	}
+	if d := max(maxAbsDiff(t, "logits", lr, c.Logits), maxAbsDiff(t, "hidden", hr, c.LastHiddenState)); d > 1e-4 {
+		t.Errorf("ForwardEmbeddings differs from golden by %.2e", d)
+	}
+}
+
+// ckptFloat32 reads one tensor of a checkpoint folder (test helper).
+func (m *Model) ckptFloat32(dir, name string) ([]float32, []int, error) {
+	c, err := safetensors.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	return c.Float32(name)
 }

@@ -30,7 +30,7 @@ type Model struct {
 	Root *model.Scope
 
 	mu                      sync.Mutex
-	fwdIDs, fwdEmb          *model.Exec
+	fwdIDs, fwdEmb, hidOnly *model.Exec
 	stepIDs, stepEmb        *model.Exec
 	hasSharedBuffers, tried bool
 }
@@ -300,7 +300,52 @@ func (m *Model) forward(emb bool, x, padding *tensors.Tensor) (logits, hidden *t
 	return out[0], out[1], nil
 }
 
-// float32s is a helper for host-side math on logits.
+// HiddenStates runs one sequence of token ids (fed exactly) and returns the
+// final hidden state at every position, [len(ids)][HiddenSize] float32
+// (after the last RMSNorm, before the LM head: the mapping of the paper's
+// Section 3), without computing the logits.
+func (m *Model) HiddenStates(ids []int) (states [][]float32, err error) {
+	if len(ids) == 0 {
+		return nil, errors.New("llama: hidden states: empty sequence")
+	}
+	flat := make([]int32, len(ids))
+	for j, id := range ids {
+		if id < 0 || id >= m.Config.VocabSize {
+			return nil, fmt.Errorf("llama: hidden states: position %d: token id %d is outside the vocabulary [0, %d)", j, id, m.Config.VocabSize)
+		}
+		flat[j] = int32(id)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("llama: hidden states: %v", r)
+		}
+	}()
+	m.mu.Lock()
+	if m.hidOnly == nil {
+		m.hidOnly, err = model.NewExec(m.Backend, m.Root.Store(), func(_ *model.Scope, x *Node) *Node {
+			h, _ := Decoder(m.Root.At("model"), m.Config, Embed(m.Root, m.Config, x), DecoderOptions{})
+			return ConvertDType(h, dtypes.Float32)
+		})
+	}
+	e := m.hidOnly
+	m.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("llama: hidden states: %w", err)
+	}
+	out, err := e.Call(tensors.FromFlatDataAndDimensions(flat, 1, len(flat)))
+	if err != nil {
+		return nil, fmt.Errorf("llama: hidden states: %w", err)
+	}
+	hf := tensors.MustCopyFlatData[float32](out[0])
+	out[0].FinalizeAll()
+	h := m.Config.HiddenSize
+	for j := range ids {
+		states = append(states, hf[j*h:(j+1)*h])
+	}
+	return states, nil
+}
+
+// softmaxInPlace turns x into softmax(x) (host-side, for sampling).
 func softmaxInPlace(x []float64) {
 	mx := math.Inf(-1)
 	for _, v := range x {
