@@ -355,3 +355,52 @@ func TestGenerateMatchesForward(t *testing.T) {
 func tensorsShape(m *Model, n int) shapes.Shape {
 	return shapes.Make(dtypes.Float32, 1, n, m.Config.HiddenSize)
 }
+
+// TestShardedCheckpoint splits a checkpoint into two shards with an index
+// and checks that it loads and matches the float64 reference.
+func TestShardedCheckpoint(t *testing.T) {
+	single := t.TempDir()
+	ref := writeCheckpoint(t, single, gqaCfg, "BF16", 21)
+	c, err := safetensors.Open(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	weightMap := map[string]string{}
+	var shards [2][]safetensors.Entry
+	for i, name := range c.Names() {
+		in, _ := c.Info(name)
+		data := make([]byte, in.Bytes())
+		if err := c.ReadInto(name, dtypes.BFloat16, data); err != nil {
+			t.Fatal(err)
+		}
+		shards[i%2] = append(shards[i%2], safetensors.Entry{Name: name, DType: dtypes.BFloat16, Shape: in.Shape, Data: data})
+		weightMap[name] = fmt.Sprintf("model-%05d-of-00002.safetensors", i%2+1)
+	}
+	for i, s := range shards {
+		if err := safetensors.Write(filepath.Join(dir, fmt.Sprintf("model-%05d-of-00002.safetensors", i+1)), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
+	os.WriteFile(filepath.Join(dir, safetensors.IndexFile), idx, 0o644)
+	os.WriteFile(filepath.Join(dir, "config.json"), gqaCfg.configJSON(), 0o644)
+	m, err := Load(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int{1, 3, 5, 7, 11}
+	out, err := m.Forward([][]int{ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl, wh := ref.forward(ids)
+	if d := max(diff(out.Logits[0], wl), diff(out.Hidden[0], wh)); d > 1e-4 {
+		t.Errorf("sharded checkpoint differs from the reference by %.2e", d)
+	}
+	os.Remove(filepath.Join(dir, "model-00002-of-00002.safetensors"))
+	if _, err := Load(dir, 0); err == nil || !strings.Contains(err.Error(), "missing shard model-00002-of-00002.safetensors") {
+		t.Errorf("missing shard: %v", err)
+	}
+}
