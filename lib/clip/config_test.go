@@ -256,3 +256,30 @@ func TestExtendTextPositions(t *testing.T) {
 		t.Errorf("100 tokens after extension: %v", err)
 	}
 }
+
+func TestSetTrainable(t *testing.T) {
+	m, err := Load(writeRandomCheckpoint(t, vitH, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.Config
+	wantText := len(textSpecs(cfg.Text))
+	if n := m.SetTrainable("text_model", false); n != wantText {
+		t.Errorf("SetTrainable(text_model) touched %d variables, want %d", n, wantText)
+	}
+	frozen := 0
+	for v := range m.Store.IterVariables() {
+		if !v.Trainable {
+			frozen++
+			if !strings.HasPrefix(v.Path(), "/text_model/") {
+				t.Errorf("%s frozen", v.Path())
+			}
+		}
+	}
+	if frozen != wantText {
+		t.Errorf("%d frozen variables, want %d", frozen, wantText)
+	}
+	if n := m.SetTrainable("vision_model.encoder.layers.1", false); n != 16 {
+		t.Errorf("one vision layer: %d variables, want 16", n)
+	}
+}
