@@ -32,7 +32,6 @@ type Model struct {
 	mu                      sync.Mutex
 	fwdIDs, fwdEmb, hidOnly *model.Exec
 	stepIDs, stepEmb        *model.Exec
-	hasSharedBuffers, tried bool
 }
 
 // Load reads config.json and the safetensors weights (single or sharded) of
@@ -63,7 +62,7 @@ func Load(dir string, dtype dtypes.DType) (*Model, error) {
 }
 
 func newModel(cfg *Config, be compute.Backend, root *model.Scope) *Model {
-	return &Model{Config: cfg, Backend: be, Root: root, hasSharedBuffers: be.HasSharedBuffers()}
+	return &Model{Config: cfg, Backend: be, Root: root}
 }
 
 // LoadInto loads every weight cfg.Weights() names from ckpt into variables
