@@ -29,26 +29,29 @@ func init() {
 type trainFlags struct {
 	steps, batch, accum, saveEvery *int
 	lr, warmup, wd, clip           *float64
-	parts, mode, logPath           *string
+	parts, mode, logPath, identity *string
+	maskOutliers                   *bool
 	seed                           *uint64
 	quiet                          *bool
 }
 
 func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *trainFlags {
 	return &trainFlags{
-		steps:     fs.Int("steps", defSteps, "optimizer steps"),
-		batch:     fs.Int("batch", defBatch, "examples per micro-batch"),
-		accum:     fs.Int("accum", 1, "micro-batches per optimizer step (gradient accumulation)"),
-		saveEvery: fs.Int("save-every", 50, "checkpoint every this many steps (and at the end)"),
-		lr:        fs.Float64("lr", defLR, "peak learning rate (the paper: 2e-5)"),
-		warmup:    fs.Float64("warmup", 0.03, "warm-up ratio of the cosine schedule (the paper: 0.03 for stages 2–3)"),
-		wd:        fs.Float64("weight-decay", 0, "AdamW weight decay"),
-		clip:      fs.Float64("clip", 1, "clip the global gradient norm at this value (0: off)"),
-		parts:     fs.String("train", strings.Join(vlm.Parts, ","), "modules to train (vision, merge, fusion, projection); the LLM is always frozen"),
-		mode:      fs.String("mode", "", "input configuration: vqq (question fused), vq or vq-ft (question dropped); empty keeps the model's"),
-		logPath:   fs.String("log", "", "append per-step loss/grad-norm/lr JSONL here (default <out>/log.jsonl)"),
-		seed:      fs.Uint64("seed", 1, "data-order seed"),
-		quiet:     fs.Bool("quiet", false, "no progress bar"),
+		steps:        fs.Int("steps", defSteps, "optimizer steps"),
+		batch:        fs.Int("batch", defBatch, "examples per micro-batch"),
+		accum:        fs.Int("accum", 1, "micro-batches per optimizer step (gradient accumulation)"),
+		saveEvery:    fs.Int("save-every", 50, "checkpoint every this many steps (and at the end)"),
+		lr:           fs.Float64("lr", defLR, "peak learning rate (the paper: 2e-5)"),
+		warmup:       fs.Float64("warmup", 0.03, "warm-up ratio of the cosine schedule (the paper: 0.03 for stages 2–3)"),
+		wd:           fs.Float64("weight-decay", 0, "AdamW weight decay"),
+		clip:         fs.Float64("clip", 1, "clip the global gradient norm at this value (0: off)"),
+		parts:        fs.String("train", "", "modules to train (default: vision,merge,fusion,projection; stage 1: vision,merge,fusion, plus text if wanted); the LLM is always frozen"),
+		identity:     fs.String("identity", "code", "stage 1: rows of the identity loss: code (placeholders + eos, the authors' code) or paper (placeholders only, Eq. 19)"),
+		maskOutliers: fs.Bool("mask-outliers", true, "stage 1: zero text-embedding entries outside mean ± 1 std (the authors' code)"),
+		mode:         fs.String("mode", "", "input configuration: vqq (question fused), vq or vq-ft (question dropped); empty keeps the model's"),
+		logPath:      fs.String("log", "", "append per-step loss/grad-norm/lr JSONL here (default <out>/log.jsonl)"),
+		seed:         fs.Uint64("seed", 1, "data-order seed"),
+		quiet:        fs.Bool("quiet", false, "no progress bar"),
 	}
 }
 
@@ -59,10 +62,27 @@ func (f *trainFlags) options(stage int) (train.Options, error) {
 			parts = append(parts, p)
 		}
 	}
+	if len(parts) == 0 {
+		parts = vlm.Parts
+		if stage == 1 {
+			parts = train.Stage1Parts
+		}
+	}
+	idr, err := train.ParseIdentityRows(*f.identity)
+	if err != nil {
+		return train.Options{}, usagef("train: --identity: %v", err)
+	}
+	if stage < 1 || stage > 3 {
+		return train.Options{}, usagef("train: --stage %d: want 1, 2 or 3", stage)
+	}
 	o := train.Options{Stage: stage, Steps: *f.steps, BatchSize: *f.batch, Accum: *f.accum, LR: *f.lr,
-		WarmupRatio: *f.warmup, WeightDecay: *f.wd, ClipNorm: *f.clip, Train: parts, Seed: *f.seed}
+		WarmupRatio: *f.warmup, WeightDecay: *f.wd, ClipNorm: *f.clip, Train: parts, Seed: *f.seed,
+		Identity: idr, MaskOutliers: *f.maskOutliers}
 	if *f.steps <= 0 || *f.batch <= 0 || *f.accum <= 0 || !(*f.lr > 0) {
 		return o, usagef("train: --steps, --batch, --accum and --lr must be positive")
+	}
+	if err := o.Validate(); err != nil {
+		return o, usagef("%v", err)
 	}
 	return o, nil
 }
@@ -123,6 +143,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 	n := fs.Int("n", 4, "N, the number of learnable queries of the first question (M = 8 for N ≥ 8, else N)")
 	examples := fs.Int("examples", 256, "toy records to generate")
 	resume := fs.Bool("resume", false, "continue from <out>/ck/latest")
+	stage := fs.Int("stage", 2, "training stage: 1 (contrastive + identity), 2 or 3 (generation loss)")
 	f := addTrainFlags(fs, 200, 16, 3e-3)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -136,7 +157,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 	if *n < 1 || *n > 64 {
 		return usagef("train toy: --n %d: want 1…64", *n)
 	}
-	opt, err := f.options(2)
+	opt, err := f.options(*stage)
 	if err != nil {
 		return err
 	}
@@ -171,7 +192,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 			cfg.Mode = *f.mode
 		}
 		cfg.CLIPPath, cfg.LLMPath = filepath.Join(*out, "clip"), filepath.Join(*out, "llama")
-		if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg.Vision, 11); err != nil {
+		if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
 			return err
 		}
 		if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
@@ -212,7 +233,7 @@ func runTrainRun(env *cmdEnv, args []string) error {
 	modelDir := fs.String("model", "", "model checkpoint folder (config.json + model.safetensors) to start from")
 	dataPath := fs.String("data", "", "chat-record JSONL: {\"image\": path, \"messages\": [{\"role\", \"content\"}, …]}")
 	out := fs.String("out", "", "output folder (checkpoints in <out>/ck, log in <out>/log.jsonl)")
-	stage := fs.Int("stage", 2, "training stage: 2 (full data) or 3 (per-configuration fine-tuning); both use Eq. 20")
+	stage := fs.Int("stage", 2, "training stage: 1 (contrastive + identity, Eq. 19), 2 (full data) or 3 (per-configuration fine-tuning; Eq. 20)")
 	resume := fs.Bool("resume", false, "continue from <out>/ck/latest")
 	f := addTrainFlags(fs, 100, 5, 2e-5)
 	if err := parseFlags(fs, args); err != nil {

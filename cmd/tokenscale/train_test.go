@@ -40,6 +40,9 @@ func TestTrainBadInput(t *testing.T) {
 		{"train", "toy", "--out", t.TempDir(), "--steps", "0"},
 		{"train", "toy", "--out", t.TempDir(), "--mode", "sideways"},
 		{"train", "run", "--out", t.TempDir()},
+		{"train", "toy", "--out", t.TempDir(), "--stage", "1", "--train", "projection"},
+		{"train", "toy", "--out", t.TempDir(), "--stage", "4"},
+		{"train", "toy", "--out", t.TempDir(), "--identity", "both"},
 	} {
 		if _, errOut, code := runCLI(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)

@@ -69,7 +69,7 @@ func ToyTrainingRun(n, steps int) ([]train.StepLog, error) {
 	defer os.RemoveAll(dir)
 	cfg := vlm.ToyConfig(n)
 	cfg.CLIPPath, cfg.LLMPath = filepath.Join(dir, "clip"), filepath.Join(dir, "llama")
-	if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg.Vision, 11); err != nil {
+	if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
 		return nil, err
 	}
 	if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {

@@ -20,13 +20,14 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
 // Options configure a training run (App. C; spec §4.3).
 type Options struct {
-	Stage       int      `json:"stage"`         // 2 or 3 (generation loss); stage 1 is not wired yet
+	Stage       int      `json:"stage"`         // 1 (contrastive + identity) or 2, 3 (generation loss)
 	Steps       int      `json:"steps"`         // optimizer steps
 	BatchSize   int      `json:"batch_size"`    // per micro-batch
 	Accum       int      `json:"grad_accum"`    // micro-batches per optimizer step
@@ -34,9 +35,14 @@ type Options struct {
 	WarmupRatio float64  `json:"warmup_ratio"`  // of Steps (0.03 stage 2/3, 0.1 stage 1)
 	WeightDecay float64  `json:"weight_decay"`  // AdamW decoupled decay
 	ClipNorm    float64  `json:"clip_norm"`     // global gradient-norm clip (1.0)
-	Train       []string `json:"train"`         // modules updated: vision, merge, fusion, projection
+	Train       []string `json:"train"`         // modules updated: vision, merge, fusion, projection (stages 2–3); vision, merge, fusion, text (stage 1)
 	Seed        uint64   `json:"seed"`          // data order
 	Pad         vlm.Shapes
+	// Stage 1 only: which fused rows enter the identity loss (the authors'
+	// code: placeholders and eos; the paper: placeholders only), and the
+	// code-only outlier masking of the text embeddings.
+	Identity     IdentityRows `json:"identity"`
+	MaskOutliers bool         `json:"mask_outliers"`
 }
 
 // PaperOptions are the stage-2/3 hyper-parameters of App. C (per-device
@@ -45,20 +51,30 @@ func PaperOptions(stage int) Options {
 	o := Options{Stage: stage, BatchSize: 5, Accum: 64, LR: 2e-5, WarmupRatio: 0.03, ClipNorm: 1, Train: vlm.Parts}
 	if stage == 1 {
 		o.BatchSize, o.Accum, o.WarmupRatio, o.Steps = 32, 1, 0.1, 1000
+		o.Train, o.MaskOutliers = Stage1Parts, true
 	}
 	return o
 }
 
-func (o Options) validate() error {
-	if o.Stage != 2 && o.Stage != 3 {
-		return fmt.Errorf("train: stage %d not supported (2 or 3; stage 1 needs the CLIP text tower, not wired yet)", o.Stage)
+// Stage1Parts are the modules stage 1 trains by default (App. C: the vision
+// encoder, the merge and the fusion module; "text" adds the CLIP text tower).
+var Stage1Parts = []string{"vision", "merge", "fusion"}
+
+// Validate checks the options (stage, sizes, modules the stage may train).
+func (o Options) Validate() error {
+	if o.Stage < 1 || o.Stage > 3 {
+		return fmt.Errorf("train: stage %d not supported (1, 2 or 3)", o.Stage)
 	}
 	if o.Steps <= 0 || o.BatchSize <= 0 || o.Accum <= 0 || o.LR <= 0 {
 		return fmt.Errorf("train: steps, batch size, accumulation and learning rate must be positive")
 	}
+	allowed := vlm.Parts
+	if o.Stage == 1 {
+		allowed = append(slices.Clone(Stage1Parts), "text")
+	}
 	for _, p := range o.Train {
-		if !slices.Contains(vlm.Parts, p) {
-			return fmt.Errorf("train: unknown module %q (want some of %s)", p, strings.Join(vlm.Parts, ", "))
+		if !slices.Contains(allowed, p) {
+			return fmt.Errorf("train: module %q cannot train in stage %d (want some of %s)", p, o.Stage, strings.Join(allowed, ", "))
 		}
 	}
 	if len(o.Train) == 0 {
@@ -112,7 +128,7 @@ const accScope = "acc_grads"
 
 // NewTrainer prepares training of m on examples.
 func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, error) {
-	if err := opt.validate(); err != nil {
+	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
 	if len(examples) < opt.BatchSize {
@@ -124,9 +140,14 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 	build := func(apply bool) func(scope *model.Scope, in []*Node) []*Node {
 		return func(scope *model.Scope, in []*Node) []*Node {
 			m.Store.SetTraining(in[0].Graph(), true)
-			out := m.Config.Forward(scope, in)
-			labels, weights := vlm.Labels(in)
-			loss := GenerationLoss(out.Logits, labels, weights)
+			var loss *Node
+			if opt.Stage == 1 {
+				loss = stage1Loss(m.Config, opt, scope, in)
+			} else {
+				out := m.Config.Forward(scope, in)
+				labels, weights := vlm.Labels(in)
+				loss = GenerationLoss(out.Logits, labels, weights)
+			}
 			t.markTrainable()
 			grads := scope.BuildTrainableVariablesGradientsGraph(loss)
 			g := loss.Graph()
@@ -187,6 +208,10 @@ func (t *Trainer) markTrainable() {
 		if part == "" {
 			continue
 		}
+		if part == "stage1" {
+			v.SetTrainable(t.Opt.Stage == 1)
+			continue
+		}
 		v.SetTrainable(part != "llm" && slices.Contains(t.Opt.Train, part))
 	}
 }
@@ -221,9 +246,15 @@ func (t *Trainer) TrainStep() (log StepLog, err error) {
 	total, tokens := 0.0, 0
 	var norm float64
 	for k := range t.Opt.Accum {
-		in, err := t.Model.Config.MakeInputs(t.batchAt(t.Step*t.Opt.Accum+k), t.mode, t.Opt.Pad)
+		batch := t.batchAt(t.Step*t.Opt.Accum + k)
+		in, err := t.Model.Config.MakeInputs(batch, t.mode, t.Opt.Pad)
 		if err != nil {
 			return log, err
+		}
+		if t.Opt.Stage == 1 {
+			if err := addStage1Inputs(in, batch, t.Opt.Identity); err != nil {
+				return log, err
+			}
 		}
 		for _, v := range tensors.MustCopyFlatData[bool](in.List[7]) {
 			if v {
@@ -406,4 +437,80 @@ func Resume(ckDir string, examples []vlm.Example) (*Trainer, error) {
 	// it; everything else (moments, counters) loads on first use.
 	t.Step = st.Step
 	return t, nil
+}
+
+// addStage1Inputs appends the stage-1 tensors to a batch: the fused rows of
+// every question's eos [K], the rows of the identity loss [K′], the answers'
+// text ids [K, La] (right-padded with 0) and each answer's eos position [K].
+func addStage1Inputs(in *vlm.Inputs, batch []vlm.Example, rows IdentityRows) error {
+	fb := in.Fusion
+	var answers [][]int32
+	for i, e := range batch {
+		if len(e.Answers) != len(e.Questions) {
+			return fmt.Errorf("train: stage 1: example %d has %d answers for %d questions", i, len(e.Answers), len(e.Questions))
+		}
+		answers = append(answers, e.Answers...)
+	}
+	K := len(fb.EOSRows)
+	if K != len(answers) {
+		return fmt.Errorf("train: stage 1: %d question groups, %d answers", K, len(answers))
+	}
+	la := 1
+	for _, a := range answers {
+		la = max(la, len(a))
+	}
+	ids := make([]int32, K*la)
+	pos := make([]int32, K)
+	for k, a := range answers {
+		if len(a) == 0 {
+			return fmt.Errorf("train: stage 1: empty answer")
+		}
+		copy(ids[k*la:], a)
+		pos[k] = int32(len(a) - 1)
+	}
+	eos := make([]int32, K)
+	for k, r := range fb.EOSRows {
+		eos[k] = int32(r)
+	}
+	var idr []int32
+	for _, r := range rows.Rows(fb) {
+		idr = append(idr, int32(r))
+	}
+	if len(idr) == 0 {
+		return fmt.Errorf("train: stage 1: no rows for the identity loss (N = 1 with the paper's variant has none)")
+	}
+	in.List = append(in.List,
+		tensors.FromFlatDataAndDimensions(eos, K),
+		tensors.FromFlatDataAndDimensions(idr, len(idr)),
+		tensors.FromFlatDataAndDimensions(ids, K, la),
+		tensors.FromFlatDataAndDimensions(pos, K))
+	return nil
+}
+
+// stage1Loss is Eq. 19 as the authors' code computes it (spec §4.1): the
+// fusion states at each question's eos, projected by imgque_projection
+// (bias-free, fusion width → ProjectionDim), against the CLIP text tower's
+// pooled, projected answer embeddings, with a learnable logit scale
+// (init 2.6592); plus the identity loss over the selected fused rows.
+func stage1Loss(c vlm.Config, opt Options, scope *model.Scope, in []*Node) *Node {
+	if c.Text == nil || c.ProjectionDim <= 0 {
+		panic(fmt.Errorf("train: stage 1 needs the CLIP text tower in the model config (text, projection_dim)"))
+	}
+	n := vlm.NumInputs
+	vt := c.VisionTokens(scope, in[0])
+	h := c.FusionStates(scope, vt, in[1], in[2], in[3], in[4])
+	B, T, H := h.Shape().Dim(0), h.Shape().Dim(1), h.Shape().Dim(2)
+	fused := Gather(Reshape(h, B*T, H), InsertAxes(in[5], -1))
+	eos := Gather(fused, InsertAxes(in[n], -1))
+	s1 := scope.In(vlm.ScopeVLM).In("stage1")
+	v := fusion.Linear(s1.In("imgque_projection"), eos, c.ProjectionDim, 0.02)
+	cl := scope.At(vlm.ScopeCLIP)
+	states := clip.TextHiddenStates(cl, *c.Text, in[n+2], c.Text.NumHiddenLayers)
+	last := clip.TextFinal(cl, *c.Text, states[len(states)-1])
+	t := clip.TextEmbeds(cl, clip.TextPooled(last, in[n+3]))
+	if opt.MaskOutliers {
+		t = MaskTextOutliers(t)
+	}
+	ls := s1.VariableWithValue("logit_scale", float32(LogitScaleInit)).NodeValue(h.Graph())
+	return Add(ContrastiveLoss(v, t, ls), IdentityLoss(Gather(fused, InsertAxes(in[n+1], -1))))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 )
@@ -62,6 +63,11 @@ type Config struct {
 	// vocabulary in Words) or "clip+llama2" (paper size).
 	Tokenizer string   `json:"tokenizer"`
 	Words     []string `json:"words,omitempty"`
+	// Text is the CLIP text tower used by the stage-1 contrastive loss
+	// (spec §4.1), and ProjectionDim its embedding width (text_projection,
+	// and the fusion-side imgque_projection 1024 → 768).
+	Text          *clip.TextConfig `json:"text,omitempty"`
+	ProjectionDim int              `json:"projection_dim,omitempty"`
 }
 
 // PaperConfig is the paper's model (spec §3): CLIP ViT-L/14-336, a
@@ -81,6 +87,9 @@ func PaperConfig() Config {
 			Vocab:         32000,
 		},
 		N: 256, M: 8, Mode: "vqq", ProjectionStd: 0.001, HD: 9, Tokenizer: "clip+llama2",
+		Text: &clip.TextConfig{VocabSize: 49408, HiddenSize: 768, IntermediateSize: 3072, NumHiddenLayers: 12, NumAttentionHeads: 12,
+			MaxPositionEmbeddings: 77, HiddenAct: "quick_gelu", LayerNormEps: 1e-5, BosTokenID: 49406, EosTokenID: 49407},
+		ProjectionDim: 768,
 	}
 }
 

@@ -18,6 +18,9 @@ type Example struct {
 	LLMIDs    []int32   // the Llama chat sequence
 	Slot      []bool    // positions whose embedding is replaced by a fused token (type QED)
 	Target    []bool    // positions of type ANS or EOS (the loss of Eq. 20 predicts them)
+	// Answers holds each answer as CLIP-text ids ending with eos, for the
+	// stage-1 contrastive loss (spec §4.1).
+	Answers [][]int32
 }
 
 // Shapes fixes the padded sizes of a batch so that one compiled graph serves

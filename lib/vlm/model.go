@@ -18,11 +18,14 @@ const (
 	ScopeLLM    = "llm"    // Llama: model/..., lm_head (frozen)
 )
 
-// Parts are the trainable modules a stage can select (App. C).
+// Parts are the trainable modules of stages 2–3 (App. C). Stage 1 trains
+// vision, merge and fusion with its own heads ("stage1": imgque_projection
+// and the logit scale), and optionally the CLIP text tower ("text").
 var Parts = []string{"vision", "merge", "fusion", "projection"}
 
 // PartOf maps a variable path to its module: "vision", "merge", "fusion",
-// "projection", "llm", or "" for bookkeeping variables (optimizer state).
+// "projection", "text", "stage1", "llm", or "" for bookkeeping variables
+// (optimizer state).
 func PartOf(path string) string {
 	vm := "/" + ScopeCLIP + "/vision_model/"
 	switch {
@@ -30,6 +33,8 @@ func PartOf(path string) string {
 		return "merge"
 	case hasPrefix(path, vm):
 		return "vision"
+	case hasPrefix(path, "/"+ScopeCLIP+"/text_model/"), hasPrefix(path, "/"+ScopeCLIP+"/text_projection/"):
+		return "text"
 	case hasPrefix(path, "/"+ScopeVLM+"/projection/"):
 		return "projection"
 	case hasPrefix(path, "/"+ScopeVLM+"/stage1/"):

@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/tokenscale/tokenscale/lib/backend"
+	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
@@ -136,6 +137,9 @@ func (c Config) Encode(rec Record) (Example, error) {
 		ex.Questions = append(ex.Questions, tok.Encode(q))
 	}
 	ex.LLMIDs, ex.Slot, ex.Target = ToyChat(tok, c.N, c.M, qs, as)
+	for _, a := range as {
+		ex.Answers = append(ex.Answers, append(tok.Encode(a), WordEOS))
+	}
 	return ex, nil
 }
 
@@ -166,6 +170,9 @@ func ToyConfig(n int) Config {
 		},
 		N: n, M: fusion.MForN(n), Mode: "vqq", ProjectionStd: 0.02, HD: 0,
 		Tokenizer: "words", Words: ToyWords,
+		Text: &clip.TextConfig{VocabSize: vocab, HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1, NumAttentionHeads: 2,
+			MaxPositionEmbeddings: 16, HiddenAct: "quick_gelu", LayerNormEps: 1e-5, BosTokenID: int(WordBOS), EosTokenID: int(WordEOS)},
+		ProjectionDim: 16,
 	}
 }
 
@@ -214,17 +221,59 @@ func writeHF(dir string, cfg any, named map[string]*tensors.Tensor) error {
 	return safetensors.WriteTensors(filepath.Join(dir, WeightsFile), named, map[string]string{"format": "pt"})
 }
 
-// WriteRandomCLIP writes a Hugging Face-layout CLIP folder holding a random
-// vision tower of size c (vision_model.* tensors and a config.json).
-func WriteRandomCLIP(dir string, c VisionConfig, seed int64) error {
+// WriteRandomCLIP writes a Hugging Face-layout CLIP folder with a random
+// vision tower of size c.Vision and, when c.Text is set, a random text tower
+// and text_projection (c.ProjectionDim wide): model.safetensors and a
+// config.json.
+func WriteRandomCLIP(dir string, c Config, seed int64) error {
 	named, err := randomWeights(seed, func(scope *model.Scope, g *Graph) *Node {
-		px := Zeros(g, shapes.Make(dtypes.Float32, 1, 3, c.ImageSize, c.ImageSize))
-		return ReduceAllSum(VisionTower(scope.In("vision_model"), c, px))
+		px := Zeros(g, shapes.Make(dtypes.Float32, 1, 3, c.Vision.ImageSize, c.Vision.ImageSize))
+		return ReduceAllSum(VisionTower(scope.In("vision_model"), c.Vision, px))
 	})
 	if err != nil {
 		return fmt.Errorf("vlm: random CLIP: %w", err)
 	}
-	cfg := map[string]any{"model_type": "clip", "architectures": []string{"CLIPModel"}, "vision_config": c}
+	cfg := map[string]any{"model_type": "clip", "architectures": []string{"CLIPModel"}, "vision_config": c.Vision}
+	if t := c.Text; t != nil {
+		r := rand.New(rand.NewPCG(uint64(seed), 0x7e47))
+		normal := func(std float64, dims ...int) *tensors.Tensor {
+			n := 1
+			for _, d := range dims {
+				n *= d
+			}
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(std * r.NormFloat64())
+			}
+			return tensors.FromFlatDataAndDimensions(v, dims...)
+		}
+		fill := func(x float32, n int) *tensors.Tensor {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = x
+			}
+			return tensors.FromFlatDataAndDimensions(v, n)
+		}
+		d, in := t.HiddenSize, t.IntermediateSize
+		named["text_model.embeddings.token_embedding.weight"] = normal(0.02, t.VocabSize, d)
+		named["text_model.embeddings.position_embedding.weight"] = normal(0.01, t.MaxPositionEmbeddings, d)
+		named["text_model.final_layer_norm.weight"], named["text_model.final_layer_norm.bias"] = fill(1, d), fill(0, d)
+		for l := range t.NumHiddenLayers {
+			p := fmt.Sprintf("text_model.encoder.layers.%d.", l)
+			for _, n := range []string{"q_proj", "k_proj", "v_proj", "out_proj"} {
+				named[p+"self_attn."+n+".weight"], named[p+"self_attn."+n+".bias"] = normal(0.02, d, d), fill(0, d)
+			}
+			for _, n := range []string{"layer_norm1", "layer_norm2"} {
+				named[p+n+".weight"], named[p+n+".bias"] = fill(1, d), fill(0, d)
+			}
+			named[p+"mlp.fc1.weight"], named[p+"mlp.fc1.bias"] = normal(0.02, in, d), fill(0, in)
+			named[p+"mlp.fc2.weight"], named[p+"mlp.fc2.bias"] = normal(0.02, d, in), fill(0, d)
+		}
+		named["text_projection.weight"] = normal(0.02, c.ProjectionDim, d)
+		cfg["text_config"] = t
+		cfg["projection_dim"] = c.ProjectionDim
+		cfg["logit_scale_init_value"] = 2.6592
+	}
 	return writeHF(dir, cfg, named)
 }
 

@@ -57,7 +57,7 @@ func toyModel(t *testing.T, dir string) *Model {
 	t.Helper()
 	cfg := ToyConfig(4)
 	cfg.CLIPPath, cfg.LLMPath = filepath.Join(dir, "clip"), filepath.Join(dir, "llama")
-	if err := WriteRandomCLIP(cfg.CLIPPath, cfg.Vision, 1); err != nil {
+	if err := WriteRandomCLIP(cfg.CLIPPath, cfg, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteRandomLlama(cfg.LLMPath, cfg.LLM, 2); err != nil {
