@@ -102,8 +102,9 @@ func fig2Panel(title string, gs []float64, nmax float64, logX, logY, asymptotes 
 			}
 			a.Color, a.Width, a.Dashes = Grey, vg.Points(1.2), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 			p.Add(a)
-			// Mark the crossover n = 1/g where the two terms of h^2 are equal.
-			if n := 1 / g; n > 1 && n < nmax {
+			// Mark the crossover n = 1 + 1/g where the two terms of h^2 are
+			// equal: n = n(n-1)g.
+			if n := 1 + 1/g; n < nmax {
 				s, err := plotter.NewScatter(plotter.XYs{{X: n, Y: ShapeH(n, g)}})
 				if err != nil {
 					return nil, err
@@ -125,7 +126,7 @@ func fig2Panel(title string, gs []float64, nmax float64, logX, logY, asymptotes 
 		p.Y.Min = 0
 	}
 	if asymptotes {
-		p.Title.Text += "; dots: n = 1/g"
+		p.Title.Text += "; dots: n = 1 + 1/g"
 	}
 	return p, nil
 }
