@@ -251,3 +251,18 @@ func TestIdentityRows(t *testing.T) {
 		t.Errorf("paper rows %v", got)
 	}
 }
+
+func TestLearningRate(t *testing.T) {
+	// 100 steps, warm-up ratio 0.1: linear to step 10, then half a cosine.
+	for _, tc := range []struct {
+		step int
+		want float64
+	}{{0, 0}, {5, 0.5}, {10, 1}, {55, 0.5}, {100, 0}, {200, 0}} {
+		if got := LearningRate(tc.step, 100, 0.1, 1); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("LearningRate(%d) = %g, want %g", tc.step, got, tc.want)
+		}
+	}
+	if got := LearningRate(3, 10, 0, 2e-5); math.Abs(got-2e-5*0.5*(1+math.Cos(math.Pi*0.3))) > 1e-18 {
+		t.Errorf("no warm-up: %g", got)
+	}
+}

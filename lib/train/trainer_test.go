@@ -299,3 +299,48 @@ func TestToyStage1(t *testing.T) {
 		t.Error("stage 1 with the projection module: want an error")
 	}
 }
+
+// Gradient accumulation averages micro-batch gradients: two micro-batches
+// holding the same 8 examples (in other orders) give the gradient norm and
+// the step of one batch (a sum instead of a mean would double the norm).
+func TestGradientAccumulation(t *testing.T) {
+	dir := t.TempDir()
+	norms := map[int]float64{}
+	params := func(accum int) map[string][]float32 {
+		m, ex := toySetup(t, filepath.Join(dir, fmt.Sprint(accum)), 4)
+		defer m.Close()
+		opt := toyOptions(1)
+		opt.Accum, opt.WarmupRatio = accum, 0
+		tr, err := NewTrainer(m, ex[:8], opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		norms[accum] = l.GradNorm
+		out := map[string][]float32{}
+		for v := range m.Store.IterVariables() {
+			if vlm.PartOf(v.Path()) == "fusion" {
+				out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+			}
+		}
+		return out
+	}
+	one, two := params(1), params(2)
+	if math.Abs(norms[1]-norms[2]) > 1e-4*norms[1] {
+		t.Errorf("gradient norm: accumulated %g, single batch %g", norms[2], norms[1])
+	}
+	if len(one) == 0 {
+		t.Fatal("no fusion variables")
+	}
+	for p, a := range one {
+		b := two[p]
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-5 {
+				t.Fatalf("%s[%d]: accumulated step %g, single step %g", p, i, b[i], a[i])
+			}
+		}
+	}
+}

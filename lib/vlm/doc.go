@@ -1,0 +1,26 @@
+// Package vlm assembles the paper's whole model (Figure 5; Section 4.2–4.3
+// and Appendix C of "Weak Scaling Capability in Token Space"; spec §3):
+//
+//	image → CLIP vision tower (last layer) → new LayerNorm → local merge
+//	(3×3 stride-2 conv + nearest residual) + new-line token → fusion module
+//	(lib/fusion over lib/llama's blocks) → outputs at the placeholder and eos
+//	positions → Linear(1024 → 4096, no bias) → scattered, in row-major
+//	order, into the QED slots of the Llama-2 chat sequence → frozen Llama.
+//
+// It holds the configuration of every part (PaperConfig for the paper's
+// sizes, ToyConfig for a model that trains in minutes on 2 CPU cores), the
+// closed-form parameter count, the batch layout (MakeInputs: gather maps
+// that place vision tokens in the fusion input and fused tokens in the LLM
+// input, and the shifted targets of Eq. 20), the forward graph, generation
+// (vision and fusion once, then lib/llama's KV-cache decoding), one
+// checkpoint format (config.json + model.safetensors; the CLIP and Llama
+// parts referenced by path or embedded), the chat-record JSONL reader, and
+// the toy world: a word tokenizer, a Llama-2-like chat layout, random CLIP
+// and Llama folders written by code and a generated data set.
+//
+// The CLIP vision tower here is this package's own differentiable copy of
+// Hugging Face's CLIPVisionTransformer (checked against the shared golden
+// checkpoint), because stage 2 trains it; its variable names are Hugging
+// Face's and the authors' (vision_embed_merge, token_LF, pos_layrnorm), so
+// lib/clip reads the same checkpoints.
+package vlm
