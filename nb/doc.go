@@ -15,6 +15,8 @@
 //	nb.Figure("fig2", plots.Param("g", 0.05), plots.LogY(false))
 //	nb.FigureList()                                        // every registered figure and its options
 //	nb.Show(fig); nb.ShowSVG(fig); nb.ShowPlot(p, "name", 6, 4)
+//	nb.Table1()                                            // Table 1 refitted, beside the printed values
+//	nb.Table1(plots.Param("drop", 1))                      // ... with N = 1 left out of the fit
 //	(&nb.Table{Caption: "...", Header: h, Rows: rows}).Show()
 //	p := nb.NewProgress("fitting", n); p.Add(1); p.Done()
 //	v := nb.Check(someCall())                              // fail the cell on error
