@@ -64,7 +64,7 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"eval", "--model", "oracle"}, 2, "--bench are required"},
 		{[]string{"eval", "--model", "oracle", "--bench", filepath.Join(dir, "mystery.tsv")}, 2, "--name"},
 		{[]string{"eval", "--model", "oracle", "--bench", bench, "--config", "qq"}, 2, "vqq, vq or vq-ft"},
-		{[]string{"eval", "--model", "oracle", "--bench", filepath.Join(dir, "none", "POPE.tsv")}, 1, "no such file"},
+		{[]string{"eval", "--model", "oracle", "--bench", filepath.Join(dir, "none", "POPE.tsv"), "--predictions", filepath.Join(dir, "p", "x.jsonl")}, 1, "no such file"},
 		{[]string{"score", "--bench", "POPE", "--predictions", bad}, 2, `bad.jsonl: line 2: missing "prediction"`},
 		{[]string{"score", "--bench", "Imagenet", "--predictions", bad}, 2, "unknown benchmark"},
 		{[]string{"eval", "nope"}, 2, "unknown subcommand"},

@@ -70,6 +70,11 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if opts.Predictions == "" {
 		return nil, errors.New("eval: run: no predictions file given")
 	}
+	r, err := Open(path, b)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
 	done, err := loadForResume(opts.Predictions)
 	if err != nil {
 		return nil, err
@@ -77,11 +82,6 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if err := checkRunInfo(opts.Predictions, opts.Run, len(done) > 0); err != nil {
 		return nil, err
 	}
-	r, err := Open(path, b)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	if dir := filepath.Dir(opts.Predictions); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("eval: run: %w", err)
