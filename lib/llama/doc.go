@@ -18,8 +18,9 @@
 //   - Model binds a Config, a model.Store holding the weights (loaded from a
 //     Hugging Face folder through lib/safetensors, each tensor checked by
 //     name, shape and dtype) and a backend, and offers batched Forward,
-//     ForwardEmbeddings, Generate (KV cache, greedy / temperature / top-k /
-//     top-p sampling with a seed, stop tokens, streaming) and Freeze.
+//     ForwardEmbeddings, HiddenStates, Generate / GenerateBatch /
+//     GenerateFromEmbeddings (KV cache, greedy / temperature / top-k / top-p
+//     sampling with a seed, stop tokens, streaming) and Freeze.
 //
 // The KV cache is a fixed-size buffer per layer written with a one-hot
 // product and Where over an iota mask, so it runs on the pure-Go backend,

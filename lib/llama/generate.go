@@ -42,19 +42,41 @@ const slotBucket = 64
 // Generate continues prompt (token ids, fed exactly; add BOS yourself) with
 // a KV cache and returns the new tokens (including a final stop token).
 func (m *Model) Generate(prompt []int, opts GenerateOptions) ([]int, error) {
-	if len(prompt) == 0 {
-		return nil, errors.New("llama: generate: empty prompt")
+	out, err := m.GenerateBatch([][]int{prompt}, opts)
+	if len(out) == 0 {
+		return nil, err
 	}
-	for j, id := range prompt {
-		if id < 0 || id >= m.Config.VocabSize {
-			return nil, fmt.Errorf("llama: generate: prompt position %d: token id %d is outside the vocabulary [0, %d)", j, id, m.Config.VocabSize)
+	return out[0], err
+}
+
+// GenerateBatch continues several prompts at once (left-padded internally;
+// each row keeps its own positions) and returns each row's new tokens. Rows
+// stop independently; OnToken is only called for a single prompt.
+func (m *Model) GenerateBatch(prompts [][]int, opts GenerateOptions) ([][]int, error) {
+	if len(prompts) == 0 {
+		return nil, errors.New("llama: generate: no prompts")
+	}
+	n := 0
+	for i, p := range prompts {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("llama: generate: prompt %d is empty", i)
+		}
+		for j, id := range p {
+			if id < 0 || id >= m.Config.VocabSize {
+				return nil, fmt.Errorf("llama: generate: prompt %d position %d: token id %d is outside the vocabulary [0, %d)", i, j, id, m.Config.VocabSize)
+			}
+		}
+		n = max(n, len(p))
+	}
+	ids := make([]int32, len(prompts)*n)
+	lens := make([]int, len(prompts))
+	for i, p := range prompts {
+		lens[i] = len(p)
+		for j, id := range p {
+			ids[i*n+n-len(p)+j] = int32(id)
 		}
 	}
-	ids := make([]int32, len(prompt))
-	for i, id := range prompt {
-		ids[i] = int32(id)
-	}
-	return m.generate(tensors.FromFlatDataAndDimensions(ids, 1, len(ids)), false, len(prompt), opts)
+	return m.generate(tensors.FromFlatDataAndDimensions(ids, len(prompts), n), false, lens, opts)
 }
 
 // GenerateFromEmbeddings is Generate with a prompt given as input
@@ -62,13 +84,35 @@ func (m *Model) Generate(prompt []int, opts GenerateOptions) ([]int, error) {
 // scattered in); generated tokens are embedded with the model's table.
 func (m *Model) GenerateFromEmbeddings(embeddings *tensors.Tensor, opts GenerateOptions) ([]int, error) {
 	d := embeddings.Shape().Dimensions
-	if len(d) != 3 || d[0] != 1 || d[2] != m.Config.HiddenSize || d[1] == 0 {
-		return nil, fmt.Errorf("llama: generate: embeddings have shape %v, want [1, seq>0, %d]", d, m.Config.HiddenSize)
+	if len(d) != 3 || d[0] != 1 {
+		return nil, fmt.Errorf("llama: generate: embeddings have shape %v, want [1, seq, %d]", d, m.Config.HiddenSize)
 	}
-	return m.generate(embeddings, true, d[1], opts)
+	out, err := m.GenerateBatchFromEmbeddings(embeddings, []int{d[1]}, opts)
+	if len(out) == 0 {
+		return nil, err
+	}
+	return out[0], err
 }
 
-func (m *Model) generate(prompt *tensors.Tensor, emb bool, n int, opts GenerateOptions) (out []int, err error) {
+// GenerateBatchFromEmbeddings is GenerateBatch over input embeddings
+// [batch, seq, hidden] whose rows are left-padded: row b's lens[b] real
+// inputs are its last lens[b] positions (the padding is never attended).
+func (m *Model) GenerateBatchFromEmbeddings(embeddings *tensors.Tensor, lens []int, opts GenerateOptions) ([][]int, error) {
+	d := embeddings.Shape().Dimensions
+	if len(d) != 3 || d[0] == 0 || d[0] != len(lens) || d[2] != m.Config.HiddenSize || d[1] == 0 {
+		return nil, fmt.Errorf("llama: generate: embeddings have shape %v, want [%d, seq>0, %d]", d, len(lens), m.Config.HiddenSize)
+	}
+	for i, l := range lens {
+		if l <= 0 || l > d[1] {
+			return nil, fmt.Errorf("llama: generate: row %d length %d is outside [1, %d]", i, l, d[1])
+		}
+	}
+	return m.generate(embeddings, true, lens, opts)
+}
+
+// generate runs a left-padded batch prompt [B, n(, H)] whose row b holds
+// lens[b] real inputs at its end.
+func (m *Model) generate(prompt *tensors.Tensor, emb bool, lens []int, opts GenerateOptions) (outs [][]int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("llama: generate: %v", r)
@@ -86,23 +130,40 @@ func (m *Model) generate(prompt *tensors.Tensor, emb bool, n int, opts GenerateO
 	if stops == nil {
 		stops = cfg.EOSTokenIDs
 	}
+	b, n := len(lens), prompt.Shape().Dim(1)
 	slots := (n + opts.MaxNewTokens + slotBucket - 1) / slotBucket * slotBucket
 	cache := make([]*tensors.Tensor, 2*cfg.NumLayers)
 	for i := range cache {
-		cache[i] = tensors.FromShape(shapes.Make(cfg.DType, 1, cfg.NumKVHeads, slots, cfg.HeadDim))
+		cache[i] = tensors.FromShape(shapes.Make(cfg.DType, b, cfg.NumKVHeads, slots, cfg.HeadDim))
 	}
-	valid := make([]bool, slots)
+	defer func() {
+		for _, c := range cache {
+			c.FinalizeAll()
+		}
+	}()
+	valid := make([]bool, b*slots)
+	for r, l := range lens {
+		for s := n - l; s < n; s++ {
+			valid[r*slots+s] = true
+		}
+	}
+	positions := make([]int32, b*n)
+	for r, l := range lens {
+		for t := n - l; t < n; t++ {
+			positions[r*n+t] = int32(t - (n - l))
+		}
+	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6c6c616d61))
 
-	step := func(x *tensors.Tensor, isEmb bool, offset, count int) ([]float32, error) {
-		for i := offset; i < offset+count; i++ {
-			valid[i] = true
-		}
+	// step runs one chunk of count inputs per row written at slot offset and
+	// returns the last position's logits per row.
+	step := func(x *tensors.Tensor, isEmb bool, pos []int32, offset, count int) ([][]float32, error) {
 		e, err := m.stepExec(isEmb)
 		if err != nil {
 			return nil, err
 		}
-		args := []any{x, tensors.FromFlatDataAndDimensions(slices.Clone(valid), 1, slots), int32(offset)}
+		args := []any{x, tensors.FromFlatDataAndDimensions(pos, b, count),
+			tensors.FromFlatDataAndDimensions(slices.Clone(valid), b, slots), int32(offset)}
 		for _, c := range cache {
 			args = append(args, c)
 		}
@@ -114,40 +175,59 @@ func (m *Model) generate(prompt *tensors.Tensor, emb bool, n int, opts GenerateO
 			cache[i].FinalizeAll()
 			cache[i] = res[1+i]
 		}
-		logits := tensors.MustCopyFlatData[float32](res[0])
+		flat := tensors.MustCopyFlatData[float32](res[0])
 		res[0].FinalizeAll()
+		logits := make([][]float32, b)
+		for r := range b {
+			logits[r] = flat[r*cfg.VocabSize : (r+1)*cfg.VocabSize]
+		}
 		return logits, nil
 	}
 
-	logits, err := step(prompt, emb, 0, n)
+	logits, err := step(prompt, emb, positions, 0, n)
 	if err != nil {
 		return nil, err
 	}
-	pos := n
-	for len(out) < opts.MaxNewTokens {
-		tok := sample(logits, opts, rng)
-		out = append(out, tok)
-		if opts.OnToken != nil && !opts.OnToken(tok) {
-			break
+	outs = make([][]int, b)
+	done := make([]bool, b)
+	next := make([]int32, b)
+	for k := 0; ; k++ {
+		active := false
+		for r := range b {
+			if done[r] {
+				continue
+			}
+			tok := sample(logits[r], opts, rng)
+			outs[r] = append(outs[r], tok)
+			next[r] = int32(tok)
+			if opts.OnToken != nil && b == 1 && !opts.OnToken(tok) {
+				done[r] = true
+			}
+			if slices.Contains(stops, tok) || len(outs[r]) == opts.MaxNewTokens {
+				done[r] = true
+			}
+			active = active || !done[r]
 		}
-		if slices.Contains(stops, tok) || len(out) == opts.MaxNewTokens {
-			break
+		if !active {
+			return outs, nil
 		}
-		logits, err = step(tensors.FromFlatDataAndDimensions([]int32{int32(tok)}, 1, 1), false, pos, 1)
+		slot := n + k
+		pos := make([]int32, b)
+		for r := range b {
+			valid[r*slots+slot] = true
+			pos[r] = int32(lens[r] + k)
+		}
+		logits, err = step(tensors.FromFlatDataAndDimensions(slices.Clone(next), b, 1), false, pos, slot, 1)
 		if err != nil {
-			return out, err
+			return outs, err
 		}
-		pos++
 	}
-	for _, c := range cache {
-		c.FinalizeAll()
-	}
-	return out, nil
 }
 
-// stepExec returns the executor of one cached step: inputs (ids [1, C] or
-// embeddings [1, C, H], valid [1, S], offset, K₀…, V₀…), outputs (logits of
-// the last position [1, vocab] float32, updated K₀…, V₀…).
+// stepExec returns the executor of one cached step: inputs (ids [B, C] or
+// embeddings [B, C, H], positions [B, C], valid [B, S], offset, K₀…, V₀…),
+// outputs (logits of the last position [B, vocab] float32, updated K₀…,
+// V₀…).
 func (m *Model) stepExec(emb bool) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -162,15 +242,16 @@ func (m *Model) stepExec(emb bool) (*model.Exec, error) {
 	var err error
 	*e, err = model.NewExec(m.Backend, m.Root.Store(), func(_ *model.Scope, in []*Node) []*Node {
 		l := cfg.NumLayers
-		c := &Cache{Valid: in[1], Offset: in[2], K: slices.Clone(in[3 : 3+l]), V: slices.Clone(in[3+l : 3+2*l])}
+		c := &Cache{Valid: in[2], Offset: in[3], K: slices.Clone(in[4 : 4+l]), V: slices.Clone(in[4+l : 4+2*l])}
+		opts := DecoderOptions{Positions: in[1], Cache: c}
 		var logits *Node
 		if emb {
-			logits, _ = CausalLM(m.Root, cfg, nil, in[0], DecoderOptions{Cache: c})
+			logits, _ = CausalLM(m.Root, cfg, nil, in[0], opts)
 		} else {
-			logits, _ = CausalLM(m.Root, cfg, in[0], nil, DecoderOptions{Cache: c})
+			logits, _ = CausalLM(m.Root, cfg, in[0], nil, opts)
 		}
-		t := logits.Shape().Dim(1)
-		last := Reshape(Slice(logits, AxisRange(), AxisRange(t-1, t)), 1, cfg.VocabSize)
+		b, t := logits.Shape().Dim(0), logits.Shape().Dim(1)
+		last := Reshape(Slice(logits, AxisRange(), AxisRange(t-1, t)), b, cfg.VocabSize)
 		return append(append([]*Node{last}, c.K...), c.V...)
 	})
 	return *e, err

@@ -404,3 +404,62 @@ func TestShardedCheckpoint(t *testing.T) {
 		t.Errorf("missing shard: %v", err)
 	}
 }
+
+// TestGenerateBatch checks that batched generation (left-padded prompts of
+// different lengths, rows stopping at different times) gives each row the
+// tokens it gets alone, from ids and from embeddings.
+func TestGenerateBatch(t *testing.T) {
+	dir := t.TempDir()
+	ref := writeCheckpoint(t, dir, gqaCfg, "F32", 8)
+	m, err := Load(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompts := [][]int{{1, 5, 17, 42, 8, 3}, {1, 9}, {1, 30, 31, 32}}
+	var alone [][]int
+	for _, p := range prompts {
+		out, err := m.Generate(p, GenerateOptions{MaxNewTokens: 8, StopTokens: []int{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone = append(alone, out)
+	}
+	stop := alone[1][3] // row 1 stops early at its 4th token
+	want := make([][]int, len(alone))
+	for i, a := range alone {
+		want[i] = a
+		if j := slices.Index(a, stop); j >= 0 {
+			want[i] = a[:j+1]
+		}
+	}
+	got, err := m.GenerateBatch(prompts, GenerateOptions{MaxNewTokens: 8, StopTokens: []int{stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("batched %v, alone %v", got, want)
+	}
+	// The same from left-padded embeddings (padding filled with garbage).
+	h, n := gqaCfg.Hidden, 6
+	emb := make([]float32, len(prompts)*n*h)
+	lens := make([]int, len(prompts))
+	for r, p := range prompts {
+		lens[r] = len(p)
+		for i := range (n - len(p)) * h {
+			emb[r*n*h+i] = 50
+		}
+		for j, id := range p {
+			for k := range h {
+				emb[(r*n+n-len(p)+j)*h+k] = float32(ref.w["model.embed_tokens.weight"][id*h+k])
+			}
+		}
+	}
+	got, err = m.GenerateBatchFromEmbeddings(tensors.FromFlatDataAndDimensions(emb, len(prompts), n, h), lens,
+		GenerateOptions{MaxNewTokens: 8, StopTokens: []int{stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("batched from embeddings %v, alone %v", got, want)
+	}
+}
