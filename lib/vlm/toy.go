@@ -125,7 +125,7 @@ func (c Config) Encode(rec Record) (Example, error) {
 		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
 	}
 	if c.Tokenizer != "words" {
-		return Example{}, fmt.Errorf("vlm: tokenizer %q is not wired into training yet (only \"words\")", c.Tokenizer)
+		return Example{}, fmt.Errorf("vlm: the model uses the %q tokenizers: load them and call EncodeWith", c.Tokenizer)
 	}
 	tok := NewWordTokenizer(c.Words)
 	pix, views, err := c.Pixels(rec.Image)

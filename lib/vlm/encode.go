@@ -1,0 +1,67 @@
+package vlm
+
+import (
+	"fmt"
+
+	"github.com/tokenscale/tokenscale/lib/chat"
+)
+
+// TextEncoder is what the fusion side needs from the CLIP tokenizer
+// (*clipbpe.Tokenizer satisfies it): ids without <|startoftext|> and
+// <|endoftext|>.
+type TextEncoder interface {
+	Encode(text string) []int
+}
+
+// Tokenizers are the paper-size tokenizers: CLIP BPE for the fusion-side
+// questions and answers, and the Llama-2 SentencePiece model for the chat
+// sequence (lib/chat's Llama-2 format with QED slots).
+type Tokenizers struct {
+	CLIP TextEncoder
+	LLM  chat.Tokenizer
+	// System overrides the default system prompt of the vision chat format.
+	System string
+}
+
+// EncodeWith tokenises a record with real tokenizers (spec §3.4–3.5): the
+// questions by CLIP BPE (no BOS) for the fusion input, each answer by CLIP
+// BPE plus eos for stage 1, and the conversation in lib/chat's Llama-2
+// vision format with N slots before the first question and M before each
+// later one; slots are the QED positions, targets the ANS positions (answer
+// text and its " </s>").
+func (c Config) EncodeWith(rec Record, tz Tokenizers) (Example, error) {
+	if tz.CLIP == nil || tz.LLM == nil {
+		return Example{}, fmt.Errorf("vlm: EncodeWith needs both tokenizers")
+	}
+	qs, as, err := rec.QA()
+	if err != nil {
+		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
+	}
+	pix, views, err := c.Pixels(rec.Image)
+	if err != nil {
+		return Example{}, err
+	}
+	ex := Example{Pixels: pix, Views: views}
+	conv := chat.Conversation{System: tz.System}
+	for k, q := range qs {
+		ex.Questions = append(ex.Questions, toInt32(tz.CLIP.Encode(q)))
+		ex.Answers = append(ex.Answers, append(toInt32(tz.CLIP.Encode(as[k])), c.Fusion.EOS))
+		conv.Turns = append(conv.Turns, chat.Turn{User: q, Assistant: as[k]})
+	}
+	seq, err := chat.Build(tz.LLM, conv, chat.VisionOptions(c.N, c.M))
+	if err != nil {
+		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
+	}
+	ex.LLMIDs = toInt32(seq.IDs)
+	ex.Slot = seq.Mask(chat.QED)
+	ex.Target = seq.Mask(chat.ANS)
+	return ex, nil
+}
+
+func toInt32(x []int) []int32 {
+	out := make([]int32, len(x))
+	for i, v := range x {
+		out[i] = int32(v)
+	}
+	return out
+}
