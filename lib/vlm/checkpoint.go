@@ -35,6 +35,7 @@ type Model struct {
 	opened  []*safetensors.Checkpoint
 	llm     *llama.Model
 	prompt  *model.Exec
+	argmax  *model.Exec
 }
 
 // New makes a model from cfg: the CLIP vision tower and the Llama come from

@@ -151,14 +151,19 @@ var ToyWords = []string{"what", "colour", "is", "the", "square", "where", "?",
 // 16-px images in 4-px patches (5 vision tokens), a 2-layer hidden-32
 // fusion decoder and a 1-layer hidden-32 LLM over the toy words, with N
 // queries (M by the paper's rule).
-func ToyConfig(n int) Config {
-	vocab := int(FirstWord) + len(ToyWords)
+func ToyConfig(n int) Config { return ToyConfigWith(n, ToyWords, 16, 4) }
+
+// ToyConfigWith is ToyConfig over another word list and image size (the
+// patch grid imageSize/patchSize must be even): for synthetic tasks such as
+// the scaling lab's. The fusion table holds 63 placeholders (N ≤ 64) or N−1.
+func ToyConfigWith(n int, words []string, imageSize, patchSize int) Config {
+	vocab := int(FirstWord) + len(words)
 	return Config{
-		Vision: VisionConfig{ImageSize: 16, PatchSize: 4, Hidden: 32, Intermediate: 64, Layers: 1, Heads: 2, Act: "quick_gelu", LayerNormEps: 1e-5},
+		Vision: VisionConfig{ImageSize: imageSize, PatchSize: patchSize, Hidden: 32, Intermediate: 64, Layers: 1, Heads: 2, Act: "quick_gelu", LayerNormEps: 1e-5},
 		Fusion: FusionConfig{
 			DecoderConfig:   fusion.DecoderConfig{Hidden: 32, Intermediate: 64, Layers: 2, Heads: 2, KVHeads: 2, RopeTheta: 1e4, RMSEps: 1e-6, InitStd: 0.02},
 			Vocab:           vocab,
-			MaxPlaceholders: 63,
+			MaxPlaceholders: max(63, n-1),
 			EOS:             WordEOS,
 			Pad:             WordPad,
 		},
@@ -169,7 +174,7 @@ func ToyConfig(n int) Config {
 			Vocab:         vocab,
 		},
 		N: n, M: fusion.MForN(n), Mode: "vqq", ProjectionStd: 0.02, HD: 0,
-		Tokenizer: "words", Words: ToyWords,
+		Tokenizer: "words", Words: words,
 		Text: &clip.TextConfig{VocabSize: vocab, HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1, NumAttentionHeads: 2,
 			MaxPositionEmbeddings: 16, HiddenAct: "quick_gelu", LayerNormEps: 1e-5, BosTokenID: int(WordBOS), EosTokenID: int(WordEOS)},
 		ProjectionDim: 16,

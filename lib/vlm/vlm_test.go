@@ -257,3 +257,45 @@ func TestToyLayout(t *testing.T) {
 		t.Errorf("LLM layout\n got %s\nwant %s", l, wantL)
 	}
 }
+
+// Teacher-forced scoring agrees with greedy generation on the first token
+// and returns one verdict per answer.
+func TestAnswersCorrect(t *testing.T) {
+	dir := t.TempDir()
+	m := toyModel(t, dir)
+	defer m.Close()
+	ex := toyExamples(t, m.Config, dir, 6)
+	got, err := m.AnswersCorrect(ex, 4, Shapes{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ex) {
+		t.Fatalf("%d results for %d examples", len(got), len(ex))
+	}
+	for i, e := range ex {
+		if len(got[i]) != len(e.Questions) {
+			t.Errorf("example %d: %d verdicts for %d questions", i, len(got[i]), len(e.Questions))
+		}
+	}
+	// Force a known answer: make the target the model's own greedy output.
+	tok := NewWordTokenizer(m.Config.Words)
+	e := ex[0]
+	qs := []string{"where is the square?"}
+	e.Questions = [][]int32{tok.Encode(qs[0])}
+	e.LLMIDs, e.Slot, e.Target = ToyChat(tok, m.Config.N, m.Config.M, qs, nil)
+	gen, err := m.Generate(e, llama.GenerateOptions{MaxNewTokens: 3, StopTokens: []int{-1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range gen {
+		e.LLMIDs, e.Slot, e.Target = append(e.LLMIDs, int32(id)), append(e.Slot, false), append(e.Target, true)
+	}
+	e.Answers = nil
+	ok, err := m.AnswersCorrect([]Example{e}, 1, Shapes{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ok) != 1 || len(ok[0]) != 1 || !ok[0][0] {
+		t.Errorf("the model's own greedy answer %v is not scored correct: %v", gen, ok)
+	}
+}
