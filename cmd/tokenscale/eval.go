@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/eval/benchgen"
+	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
 func init() {
@@ -33,9 +34,13 @@ var modelLoaders = []modelLoader{loadReferenceModels}
 
 // modelHelp lists the --model values this build accepts.
 const modelHelp = `--model accepts:
+  DIR             a model folder of lib/vlm (config.json + model.safetensors) or the output folder of
+                  "tokenscale train toy" (its newest checkpoint); greedy decoding. Only models with the toy
+                  word tokenizer can answer in this build (the paper-size chat template is not in lib/vlm yet).
   oracle          answers every item with its ground truth (checks a benchmark file and the scorers: maximum scores)
   constant:TEXT   answers TEXT to every item (trivial baselines, e.g. constant:Yes for POPE)
-A checkpoint directory of the paper's model is not supported yet: the vision-language model package (lib/vlm) is not in this build.`
+--prompt vlmevalkit (default) gives the model VLMEvalKit's prompt; --prompt question only the item's question
+(toy models were trained on bare questions).`
 
 func loadReferenceModels(spec string, _ int, _ eval.Config) (eval.Answerer, bool, error) {
 	switch {
@@ -60,7 +65,7 @@ func loadModel(spec string, n int, cfg eval.Config) (eval.Answerer, error) {
 		}
 	}
 	if _, err := os.Stat(spec); err == nil {
-		return nil, usagef("cannot load model %q: this build cannot run a checkpoint yet.\n%s", spec, modelHelp)
+		return nil, usagef("cannot load model %q: not a model folder (no %s, no ck/latest).\n%s", spec, vlm.ConfigFile, modelHelp)
 	}
 	return nil, usagef("unknown --model %q.\n%s", spec, modelHelp)
 }
@@ -101,7 +106,7 @@ func runEval(env *cmdEnv, args []string) error {
 	}
 	fs := newFlags(env, "eval", `eval --model MODEL --bench FILE.tsv [--name BENCH] [--n N] [--config vqq|vq|vq-ft] [--limit K] [--predictions OUT.jsonl]
        tokenscale eval sweep --model MODEL --bench FILE.tsv[,FILE…|DIR] [--n 1,8,…] [--config C] [--out DIR] [--csv OUT.csv]
-       tokenscale eval generate --out DIR [--items 20] [--seed 1] [--size 96] [--name BENCH,…]
+       tokenscale eval generate --out DIR [--items 20] [--seed 1] [--style grid|square] [--size PX] [--name BENCH,…]
 
 Runs MODEL on every item of a benchmark file in VLMEvalKit's TSV layout with
 the dataset's default VLMEvalKit prompt and the paper's greedy max-new-token
@@ -118,7 +123,11 @@ generated again. The benchmark is named by --name or by the file name.
 	config := fs.String("config", "vqq", "fusion input configuration: vqq, vq or vq-ft")
 	limit := fs.Int("limit", 0, "evaluate only the first K items (0: all)")
 	preds := fs.String("predictions", "", "predictions file (default predictions/<config>_N<N>_<benchmark>.jsonl)")
+	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := setPromptMode(*prompt); err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -140,6 +149,9 @@ generated again. The benchmark is named by --name or by the file name.
 		return err
 	}
 	defer closeAnswerer(a)
+	if q, ok := a.(interface{ Queries() int }); ok && *n == 0 {
+		*n = q.Queries() // a checkpoint knows its N
+	}
 	if *preds == "" {
 		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
 	}
@@ -160,10 +172,18 @@ generated again. The benchmark is named by --name or by the file name.
 	})
 }
 
+func setPromptMode(p string) error {
+	if p != "vlmevalkit" && p != "question" {
+		return usagef("--prompt %q: want vlmevalkit or question", p)
+	}
+	promptMode = p
+	return nil
+}
+
 // runInfo describes a run for the predictions' .run.json, so that a resumed
 // run cannot mix two models' answers.
 func runInfo(model string, n int, cfg eval.Config) map[string]string {
-	return map[string]string{"model": strings.ReplaceAll(model, "{N}", strconv.Itoa(n)), "N": strconv.Itoa(n), "config": string(cfg)}
+	return map[string]string{"model": strings.ReplaceAll(model, "{N}", strconv.Itoa(n)), "N": strconv.Itoa(n), "config": string(cfg), "prompt": promptMode}
 }
 
 func closeAnswerer(a eval.Answerer) {
@@ -241,7 +261,11 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	limit := fs.Int("limit", 0, "evaluate only the first K items of each file (0: all)")
 	out := fs.String("out", "predictions", "directory of the predictions files")
 	csvPath := fs.String("csv", "-", "tidy CSV output (- for stdout)")
+	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := setPromptMode(*prompt); err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -294,16 +318,21 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 }
 
 func runEvalGenerate(env *cmdEnv, args []string) error {
-	fs := newFlags(env, "eval generate", `eval generate --out DIR [--items 20] [--seed 1] [--size 96] [--name BENCH,…]
+	fs := newFlags(env, "eval generate", `eval generate --out DIR [--items 20] [--seed 1] [--style grid|square] [--size PX] [--name BENCH,…]
 
 Writes small synthetic benchmark files (<Name>.tsv, VLMEvalKit layout, images
 drawn by code) for the paper's 15 benchmarks or the ones named, to exercise
-the harness anywhere. Their scores are not comparable with the paper's.`)
+the harness anywhere. Their scores are not comparable with the paper's.
+--style square draws the toy task of "tokenscale train toy" (a coloured square
+in a quadrant; "what colour is the square?", "where is the square?") for the
+multiple-choice, caption and open-VQA benchmarks, so a toy model can be
+evaluated (with --prompt question).`)
 	out := fs.String("out", "", "output directory (required)")
 	items := fs.Int("items", 20, "items per benchmark")
 	seed := fs.Uint64("seed", 1, "random seed")
 	names := fs.String("name", "", "benchmarks to write, comma-separated (default: all 15)")
-	size := fs.Int("size", benchgen.ImageSize, "image side in pixels (≥ 24)")
+	size := fs.Int("size", 0, "image side in pixels (default 96 for the grid style, 16 for the square style)")
+	style := fs.String("style", benchgen.StyleGrid, "grid (the scaling lab's shape grids) or square (the toy task of tokenscale train toy)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -312,9 +341,6 @@ the harness anywhere. Their scores are not comparable with the paper's.`)
 	}
 	if *items < 1 {
 		return usagef("eval generate: --items must be ≥ 1")
-	}
-	if *size < 24 {
-		return usagef("eval generate: --size must be ≥ 24")
 	}
 	list := eval.Benchmarks()
 	if *names != "" {
@@ -329,9 +355,14 @@ the harness anywhere. Their scores are not comparable with the paper's.`)
 	}
 	var written []string
 	for i, b := range list {
+		if *style == benchgen.StyleSquare && b.Kind == eval.YesNo {
+			if *names == "" {
+				continue // the square style has no yes/no questions
+			}
+		}
 		p := filepath.Join(*out, b.Name+".tsv")
-		if err := benchgen.WriteOptions(p, b, *items, *seed+uint64(i)*7919, benchgen.Options{ImageSize: *size}); err != nil {
-			return err
+		if err := benchgen.WriteOptions(p, b, *items, *seed+uint64(i)*7919, benchgen.Options{ImageSize: *size, Style: *style}); err != nil {
+			return usagef("eval generate: %v", err)
 		}
 		written = append(written, p)
 	}

@@ -40,10 +40,26 @@ const ImageSize = 96
 // Options change what Write draws.
 type Options struct {
 	// ImageSize is the side of the images in pixels (default ImageSize; at
-	// least 24). Set it to a lab task's image size to evaluate a lab model
-	// without resampling.
+	// least 24, or 16 for StyleSquare). Set it to a model's input size to
+	// evaluate it without resampling.
 	ImageSize int
+	// Style picks the images and questions: StyleGrid (default) or
+	// StyleSquare.
+	Style string
 }
+
+// Styles of generated benchmarks.
+const (
+	// StyleGrid draws the scaling lab's shape grids (package lab) and, for
+	// ChartQA, bar charts; every benchmark is supported.
+	StyleGrid = "grid"
+	// StyleSquare draws the toy task of package vlm (vlm.WriteToyDataset):
+	// one coloured square in a quadrant of a white image, asked "what colour
+	// is the square?" or "where is the square?", so that a toy model trained
+	// by `tokenscale train toy` can be evaluated. Multiple-choice, caption
+	// and open-VQA benchmarks only (the toy vocabulary has no yes/no).
+	StyleSquare = "square"
+)
 
 // Write writes a benchmark file of b with about n items (MME and
 // HallusionBench round up to whole image pairs/sets), deterministic in seed.
@@ -57,13 +73,29 @@ func WriteOptions(path string, b eval.Benchmark, n int, seed uint64, o Options) 
 		return fmt.Errorf("benchgen: %d items", n)
 	}
 	size := o.ImageSize
-	if size == 0 {
-		size = ImageSize
+	var rows []row
+	var header []string
+	var err error
+	switch o.Style {
+	case "", StyleGrid:
+		if size == 0 {
+			size = ImageSize
+		}
+		if size < 24 {
+			return fmt.Errorf("benchgen: image size %d, want at least 24", size)
+		}
+		rows, header, err = build(b, n, seed, size)
+	case StyleSquare:
+		if size == 0 {
+			size = 16
+		}
+		if size < 16 || size%2 != 0 {
+			return fmt.Errorf("benchgen: image size %d, want an even size of at least 16", size)
+		}
+		rows, header, err = buildSquare(b, n, seed, size)
+	default:
+		return fmt.Errorf("benchgen: unknown style %q (want %q or %q)", o.Style, StyleGrid, StyleSquare)
 	}
-	if size < 24 {
-		return fmt.Errorf("benchgen: image size %d, want at least 24", size)
-	}
-	rows, header, err := build(b, n, seed, size)
 	if err != nil {
 		return err
 	}
@@ -436,4 +468,78 @@ func barChart(vals []int, size int) image.Image {
 		draw.Draw(img, image.Rect(x0, base-h, x0+w-4, base), &image.Uniform{c}, image.Point{}, draw.Src)
 	}
 	return img
+}
+
+// squareColours are the toy task's colours (as vlm.WriteToyDataset draws them).
+var squareColours = map[string]color.RGBA{
+	"red": {220, 30, 30, 255}, "green": {30, 200, 30, 255}, "blue": {30, 30, 220, 255}, "yellow": {230, 220, 30, 255},
+}
+
+var squareColourNames = []string{"red", "green", "blue", "yellow"}
+var squarePlaces = []string{"top left", "top right", "bottom left", "bottom right"}
+
+// drawSquare draws a coloured square in quadrant q (0 top left, 1 top right,
+// 2 bottom left, 3 bottom right) of a white size×size image, inset by one
+// pixel per 16 like the toy data.
+func drawSquare(col string, q, size int) (string, error) {
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	half, inset := size/2, max(1, size/16)
+	x0, y0 := half*(q%2), half*(q/2)
+	draw.Draw(img, image.Rect(x0+inset, y0+inset, x0+half-inset, y0+half-inset), &image.Uniform{squareColours[col]}, image.Point{}, draw.Src)
+	return pngBase64(img)
+}
+
+func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, error) {
+	if b.Kind == eval.YesNo {
+		return nil, nil, fmt.Errorf("benchgen: style %q has no yes/no questions (%s)", StyleSquare, b.Name)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5917))
+	header := []string{"index", "image", "question", "answer", "category"}
+	if b.Kind == eval.MultipleChoice {
+		header = append(header, "A", "B", "C", "D")
+	}
+	if b.Kind == eval.Caption {
+		header = []string{"index", "image", "answer"}
+	}
+	var rows []row
+	for i := 0; i < n; i++ {
+		col, q := squareColourNames[rng.IntN(4)], rng.IntN(4)
+		img, err := drawSquare(col, q, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := row{"index": strconv.Itoa(i), "image": img}
+		question, ans, cat, opts := "what colour is the square?", col, "colour", squareColourNames
+		if i%2 == 1 {
+			question, ans, cat, opts = "where is the square?", squarePlaces[q], "position", squarePlaces
+		}
+		switch {
+		case b.Kind == eval.Caption:
+			r["answer"] = eval.FormatStringList([]string{
+				"a " + col + " square in the " + squarePlaces[q], "A " + col + " square on a white background.",
+				"the square is " + col, "a small " + col + " square at the " + squarePlaces[q] + ".",
+			})
+		case b.Kind == eval.MultipleChoice:
+			perm := rng.Perm(4)
+			for k, j := range perm {
+				l := string(rune('A' + k))
+				r[l] = opts[j]
+				if opts[j] == ans {
+					r["answer"] = l
+				}
+			}
+			r["question"], r["category"] = question, cat
+		case b.Name == "TextVQA_VAL":
+			r["question"], r["category"] = question, cat
+			r["answer"] = eval.FormatStringList(tenAnswers(ans, "the "+ans, rng))
+		case b.Name == "OCRBench":
+			r["question"], r["category"] = question, "Scene Text-centric VQA"
+			r["answer"] = eval.FormatStringList([]string{ans})
+		default: // ChartQA, OCRVQA: one answer
+			r["question"], r["category"], r["answer"] = question, cat, ans
+		}
+		rows = append(rows, r)
+	}
+	return rows, header, nil
 }

@@ -71,3 +71,58 @@ func TestImageSizeOption(t *testing.T) {
 		t.Error("8-pixel images: no error")
 	}
 }
+
+func TestSquareStyle(t *testing.T) {
+	dir := t.TempDir()
+	for _, b := range eval.Benchmarks() {
+		p := filepath.Join(dir, b.Name+".tsv")
+		err := WriteOptions(p, b, 6, 2, Options{Style: StyleSquare})
+		if b.Kind == eval.YesNo {
+			if err == nil {
+				t.Errorf("%s: square style wrote a yes/no file", b.Name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name, err)
+		}
+		items, err := eval.ReadAll(p, b)
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name, err)
+		}
+		img, err := png.Decode(bytes.NewReader(items[0].Images[0]))
+		if err != nil || img.Bounds().Dx() != 16 {
+			t.Fatalf("%s: image %v", b.Name, err)
+		}
+		// The square's colour is at the centre of its quadrant and the
+		// opposite quadrant is white.
+		if b.Kind == eval.MultipleChoice {
+			for _, it := range items {
+				if it.Category != "colour" {
+					continue
+				}
+				img, _ := png.Decode(bytes.NewReader(it.Images[0]))
+				var want string
+				for _, o := range it.Options {
+					if o.Letter == it.Answer {
+						want = o.Text
+					}
+				}
+				found := false
+				for _, c := range []struct{ x, y int }{{4, 4}, {12, 4}, {4, 12}, {12, 12}} {
+					r, g, bl, _ := img.At(c.x, c.y).RGBA()
+					sc := squareColours[want]
+					if uint8(r>>8) == sc.R && uint8(g>>8) == sc.G && uint8(bl>>8) == sc.B {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s item %s: no %s square drawn", b.Name, it.Index, want)
+				}
+			}
+		}
+	}
+	if err := WriteOptions(filepath.Join(dir, "x.tsv"), eval.Benchmarks()[3], 2, 1, Options{Style: "dots"}); err == nil {
+		t.Error("unknown style: no error")
+	}
+}
