@@ -119,3 +119,43 @@ func TestEvalSweepThenFit(t *testing.T) {
 		t.Errorf("fit output lacks the swept metrics:\n%s", out)
 	}
 }
+
+// TestEvalToyCheckpoint trains a toy model for two steps and runs it through
+// the harness: the loader, the image hand-over, N from the checkpoint and the
+// configuration checks.
+func TestEvalToyCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a toy model")
+	}
+	dir := t.TempDir()
+	toy := filepath.Join(dir, "toy")
+	if _, errs, code := runCLI(t, "", "train", "toy", "--out", toy, "--n", "2", "--steps", "2", "--examples", "8", "--batch", "4"); code != 0 {
+		t.Fatalf("train toy: exit %d: %s", code, errs)
+	}
+	if _, errs, code := runCLI(t, "", "eval", "generate", "--out", dir, "--items", "4", "--style", "square", "--name", "MMStar"); code != 0 {
+		t.Fatal(errs)
+	}
+	bench := filepath.Join(dir, "MMStar.tsv")
+	preds := filepath.Join(dir, "toy.jsonl")
+	out, errs, code := runCLI(t, "", "eval", "--model", toy, "--bench", bench, "--predictions", preds, "--prompt", "question")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res["N"] != 2.0 || res["generated"] != 4.0 {
+		t.Errorf("eval of the toy: %v (%v)", res, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--n", "8"}, "has N = 2, the run asks for N = 8"},
+		{[]string{"--config", "vq-ft"}, "needs a checkpoint fine-tuned without the question"},
+		{[]string{"--prompt", "all"}, "want vlmevalkit or question"},
+	} {
+		args := append([]string{"eval", "--model", toy, "--bench", bench, "--predictions", filepath.Join(dir, "x.jsonl")}, tc.args...)
+		if _, errs, code := runCLI(t, "", args...); code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
