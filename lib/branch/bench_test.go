@@ -1,8 +1,10 @@
 package branch
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -48,5 +50,44 @@ func TestLinearCost(t *testing.T) {
 	// appends to 9 curves of ≤2000 entries: O(log n) reallocations each.
 	if allocs > 9*25 {
 		t.Errorf("%v allocations for 1000 steps: per-step work allocates", allocs)
+	}
+}
+
+// BenchmarkReadStates parses a generated states document (20 pairs of
+// 200 steps × 1024 floats, ≈ 70 MB) from memory; run with -cpu 1,2,… to see
+// the parallel row parsing.
+func BenchmarkReadStates(b *testing.B) {
+	var buf bytes.Buffer
+	rng := rand.New(rand.NewPCG(5, 6))
+	buf.WriteString(`{"pairs": [`)
+	for p := 0; p < 20; p++ {
+		if p > 0 {
+			buf.WriteString(",")
+		}
+		for side := 0; side < 2; side++ {
+			buf.WriteString([]string{`{"chosen": [`, `], "rejected": [`}[side])
+			for s := 0; s < 200; s++ {
+				if s > 0 {
+					buf.WriteString(",")
+				}
+				buf.WriteString("[")
+				for i := 0; i < 1024; i++ {
+					if i > 0 {
+						buf.WriteString(",")
+					}
+					buf.WriteString(strconv.FormatFloat(rng.NormFloat64(), 'g', 6, 32))
+				}
+				buf.WriteString("]")
+			}
+		}
+		buf.WriteString("]}")
+	}
+	buf.WriteString("]}")
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if err := ReadStates(bytes.NewReader(data), "bench", PairOptions{}, func(PairCurve) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,10 +1,14 @@
 package branch
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -20,7 +24,9 @@ import (
 //
 // It uses its own small JSON scanner: encoding/json's Decoder (token by
 // token, or one Decode per state vector) reads such files at 10–30 MB/s,
-// this one several times faster. Errors name the file and the byte offset.
+// this one several times faster, and it parses the state vectors of a batch
+// of steps in parallel (GOMAXPROCS workers). Errors name the file and the
+// byte offset (from 0).
 func ReadStates(r io.Reader, name string, opts PairOptions, fn func(PairCurve) error) error {
 	s := &jscan{r: r, buf: make([]byte, 1<<20), name: name}
 	err := s.readTop(opts, fn)
@@ -28,6 +34,10 @@ func ReadStates(r io.Reader, name string, opts PairOptions, fn func(PairCurve) e
 		var ue userErr
 		if errors.As(err, &ue) {
 			return err
+		}
+		var oe offsetErr
+		if errors.As(err, &oe) {
+			return fmt.Errorf("branch: %s: offset %d: %v", name, oe.off, err)
 		}
 		return s.errf("%v", err)
 	}
@@ -222,45 +232,6 @@ func (s *jscan) num() (float64, error) {
 	}
 	s.pos = i
 	return v, nil
-}
-
-// vec reads an array of numbers into dst[:0]. Its inner loop parses the
-// common case (at most 19 significant digits and a small exponent) itself,
-// exactly (Clinger's fast path: one correctly rounded product of exact
-// float64 values), and leaves everything else to strconv.ParseFloat.
-func (s *jscan) vec(dst []float64) ([]float64, error) {
-	dst = dst[:0]
-	empty, err := s.open('[', ']')
-	if err != nil || empty {
-		return dst, err
-	}
-	for {
-		if s.end-s.pos < 64 && !s.eof {
-			s.fill()
-		}
-		v, n, ok := fastFloat(s.buf[s.pos:s.end])
-		if ok && s.pos+n < s.end {
-			s.pos += n
-		} else if v, err = s.num(); err != nil {
-			return dst, err
-		}
-		dst = append(dst, v)
-		// Fast separator: ',' or ']' right after the number.
-		if s.pos < s.end {
-			switch s.buf[s.pos] {
-			case ',':
-				s.pos++
-				continue
-			case ']':
-				s.pos++
-				return dst, nil
-			}
-		}
-		more, err := s.more(']')
-		if err != nil || !more {
-			return dst, err
-		}
-	}
 }
 
 var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -475,10 +446,9 @@ func (s *jscan) readTop(opts PairOptions, fn func(PairCurve) error) error {
 
 // statesPair holds the reusable storage of one pair.
 type statesPair struct {
-	opts  PairOptions
-	held  [][]float64 // the first side's states (rows reused across pairs)
-	row   []float64
-	dummy []float64
+	opts PairOptions
+	held [][]float64 // the first side's states (rows reused across pairs)
+	jobs []*rowJob   // parse buffers, reused
 }
 
 func (p *statesPair) read(s *jscan, idx int) (PairCurve, error) {
@@ -519,32 +489,21 @@ func (p *statesPair) read(s *jscan, idx int) (PairCurve, error) {
 }
 
 func (p *statesPair) readHeld(s *jscan) (int, error) {
-	empty, err := s.open('[', ']')
-	if err != nil || empty {
-		return 0, err
-	}
 	n := 0
-	for {
-		if n == len(p.held) {
-			p.held = append(p.held, nil)
+	err := p.rows(s, func(jobs []*rowJob) error {
+		for _, j := range jobs {
+			if n == len(p.held) {
+				p.held = append(p.held, nil)
+			}
+			if n > 0 && len(j.dst) != len(p.held[0]) {
+				return offsetErr{j.off, fmt.Errorf("step %d has %d values, step 1 has %d", n+1, len(j.dst), len(p.held[0]))}
+			}
+			p.held[n], j.dst = j.dst, p.held[n] // swap buffers: no copy
+			n++
 		}
-		v, err := s.vec(p.held[n])
-		if err != nil {
-			return n, fmt.Errorf("step %d: %w", n+1, err)
-		}
-		if n > 0 && len(v) != len(p.held[0]) {
-			return n, fmt.Errorf("step %d has %d values, step 1 has %d", n+1, len(v), len(p.held[0]))
-		}
-		p.held[n] = v
-		n++
-		more, err := s.more(']')
-		if err != nil {
-			return n, err
-		}
-		if !more {
-			return n, nil
-		}
-	}
+		return nil
+	})
+	return n, err
 }
 
 // readStreamed reads the second side and feeds min(nHeld, its length) steps.
@@ -557,36 +516,195 @@ func (p *statesPair) readStreamed(s *jscan, secondIsRejected bool, nHeld int) (P
 	if err != nil {
 		return PairCurve{}, err
 	}
-	empty, err := s.open('[', ']')
+	n := 0
+	err = p.rows(s, func(jobs []*rowJob) error {
+		for _, j := range jobs {
+			if n < nHeld {
+				x, y := p.held[n], j.dst
+				if !secondIsRejected {
+					x, y = j.dst, p.held[n]
+				}
+				if err := stream.Step(x, y); err != nil {
+					return offsetErr{j.off, err}
+				}
+			}
+			n++
+		}
+		return nil
+	})
 	if err != nil {
 		return PairCurve{}, err
 	}
-	for n := 0; !empty; n++ {
-		buf := &p.row
-		if n >= nHeld {
-			buf = &p.dummy // beyond the shorter answer: parse and drop
+	return stream.Curve(), nil
+}
+
+// rowBatch is how many state vectors are parsed in parallel at a time: a
+// batch of 4096-float rows is a few MB, so memory stays bounded by one pair.
+const rowBatch = 64
+
+// rowJob is one state vector to parse: its raw text (between the brackets),
+// its file offset, and the parsed values.
+type rowJob struct {
+	raw []byte
+	off int64
+	dst []float64
+	err error
+}
+
+// offsetErr is an error at a known file offset.
+type offsetErr struct {
+	off int64
+	err error
+}
+
+func (e offsetErr) Error() string { return e.err.Error() }
+func (e offsetErr) Unwrap() error { return e.err }
+
+// rows reads an array of number arrays, parsing up to rowBatch rows in
+// parallel (GOMAXPROCS workers), and hands each parsed batch to fn in order.
+func (p *statesPair) rows(s *jscan, fn func([]*rowJob) error) error {
+	empty, err := s.open('[', ']')
+	if err != nil || empty {
+		return err
+	}
+	for len(p.jobs) < rowBatch {
+		p.jobs = append(p.jobs, &rowJob{})
+	}
+	k := 0
+	flush := func() error {
+		if err := parseRows(p.jobs[:k]); err != nil {
+			return err
 		}
-		v, err := s.vec(*buf)
+		err := fn(p.jobs[:k])
+		k = 0
+		return err
+	}
+	for {
+		raw, off, err := s.rawRow()
 		if err != nil {
-			return PairCurve{}, fmt.Errorf("step %d: %w", n+1, err)
+			return err
 		}
-		*buf = v
-		if n < nHeld {
-			x, y := p.held[n], v
-			if !secondIsRejected {
-				x, y = v, p.held[n]
-			}
-			if err := stream.Step(x, y); err != nil {
-				return PairCurve{}, err
-			}
-		}
+		j := p.jobs[k]
+		j.raw, j.off = append(j.raw[:0], raw...), off
+		k++
 		more, err := s.more(']')
 		if err != nil {
-			return PairCurve{}, err
+			return err
+		}
+		if !more || k == rowBatch {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 		if !more {
-			break
+			return nil
 		}
 	}
-	return stream.Curve(), nil
+}
+
+// rawRow consumes "[ … ]" and returns the bytes between the brackets (valid
+// until the next read) and their file offset. A row holds numbers only, so
+// its first ']' closes it; anything else is caught by parseRow.
+func (s *jscan) rawRow() ([]byte, int64, error) {
+	if err := s.expect('['); err != nil {
+		return nil, 0, err
+	}
+	for from := s.pos; ; {
+		if i := bytes.IndexByte(s.buf[from:s.end], ']'); i >= 0 {
+			raw, off := s.buf[s.pos:from+i], s.off+int64(s.pos)
+			s.pos = from + i + 1
+			return raw, off, nil
+		}
+		k := s.end - s.pos
+		if !s.fill() {
+			s.pos = s.end
+			return nil, 0, errors.New("unexpected end of file")
+		}
+		from = s.pos + k
+	}
+}
+
+// parseRows parses the jobs' rows, in parallel when there are several, and
+// returns the first error in row order.
+func parseRows(jobs []*rowJob) error {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		for _, j := range jobs {
+			j.dst, j.err = parseRow(j.raw, j.dst, j.off)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(jobs) {
+						return
+					}
+					j := jobs[i]
+					j.dst, j.err = parseRow(j.raw, j.dst, j.off)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for _, j := range jobs {
+		if j.err != nil {
+			return j.err
+		}
+	}
+	return nil
+}
+
+// parseRow parses "n, n, …" (the inside of a row) into dst[:0]. off is the
+// file offset of raw[0], for errors.
+func parseRow(raw []byte, dst []float64, off int64) ([]float64, error) {
+	dst = dst[:0]
+	ws := func(i int) int {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\n' || raw[i] == '\r' || raw[i] == '\t') {
+			i++
+		}
+		return i
+	}
+	bad := func(i int, format string, args ...any) error {
+		return offsetErr{off + int64(i), fmt.Errorf(format, args...)}
+	}
+	i := ws(0)
+	if i == len(raw) {
+		return dst, nil // []
+	}
+	for {
+		v, n, ok := fastFloat(raw[i:])
+		if ok {
+			i += n
+		} else {
+			j := i
+			for j < len(raw) && isNumByte(raw[j]) {
+				j++
+			}
+			if j == i {
+				return dst, bad(i, "found %s, want a number", show(raw[i]))
+			}
+			var err error
+			if v, err = strconv.ParseFloat(unsafe.String(&raw[i], j-i), 64); err != nil {
+				return dst, bad(i, "bad number %q", raw[i:j])
+			}
+			i = j
+		}
+		dst = append(dst, v)
+		i = ws(i)
+		if i == len(raw) {
+			return dst, nil
+		}
+		if raw[i] != ',' {
+			return dst, bad(i, "found %s, want ',' or ']'", show(raw[i]))
+		}
+		i = ws(i + 1)
+		if i == len(raw) {
+			return dst, bad(i, "found ']', want a number")
+		}
+	}
 }
