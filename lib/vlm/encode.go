@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tokenscale/tokenscale/lib/chat"
+	"github.com/tokenscale/tokenscale/lib/llama"
 )
 
 // TextEncoder is what the fusion side needs from the CLIP tokenizer
@@ -37,7 +38,16 @@ func (c Config) EncodeWith(rec Record, tz Tokenizers) (Example, error) {
 	if err != nil {
 		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
 	}
-	pix, views, err := c.Pixels(rec.Image)
+	return c.encodeWith(rec.Image, qs, as, tz)
+}
+
+// encodeWith builds an Example; answers may be one shorter than questions
+// (the last turn left open for generation).
+func (c Config) encodeWith(image string, qs, as []string, tz Tokenizers) (Example, error) {
+	if len(as) != len(qs) && len(as) != len(qs)-1 {
+		return Example{}, fmt.Errorf("vlm: %d questions need %d or %d answers, got %d", len(qs), len(qs), len(qs)-1, len(as))
+	}
+	pix, views, err := c.Pixels(image)
 	if err != nil {
 		return Example{}, err
 	}
@@ -45,17 +55,42 @@ func (c Config) EncodeWith(rec Record, tz Tokenizers) (Example, error) {
 	conv := chat.Conversation{System: tz.System}
 	for k, q := range qs {
 		ex.Questions = append(ex.Questions, toInt32(tz.CLIP.Encode(q)))
-		ex.Answers = append(ex.Answers, append(toInt32(tz.CLIP.Encode(as[k])), c.Fusion.EOS))
-		conv.Turns = append(conv.Turns, chat.Turn{User: q, Assistant: as[k]})
+		turn := chat.Turn{User: q}
+		if k < len(as) {
+			ex.Answers = append(ex.Answers, append(toInt32(tz.CLIP.Encode(as[k])), c.Fusion.EOS))
+			turn.Assistant = as[k]
+		}
+		conv.Turns = append(conv.Turns, turn)
 	}
 	seq, err := chat.Build(tz.LLM, conv, chat.VisionOptions(c.N, c.M))
 	if err != nil {
-		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
+		return Example{}, fmt.Errorf("vlm: %s: %w", image, err)
 	}
 	ex.LLMIDs = toInt32(seq.IDs)
 	ex.Slot = seq.Mask(chat.QED)
 	ex.Target = seq.Mask(chat.ANS)
 	return ex, nil
+}
+
+// AnswerWith answers questions[len(answers)] about the image at path with
+// real tokenizers (the paper-size path): the conversation in lib/chat's
+// Llama-2 vision format, vision and fusion once, then KV-cache decoding.
+// It returns the generated Llama token ids.
+func (m *Model) AnswerWith(tz Tokenizers, imagePath string, questions, answers []string, opts llama.GenerateOptions) ([]int, error) {
+	if tz.CLIP == nil || tz.LLM == nil {
+		return nil, fmt.Errorf("vlm: AnswerWith needs both tokenizers")
+	}
+	if len(answers) != len(questions)-1 {
+		return nil, fmt.Errorf("vlm: AnswerWith answers the last of %d questions and needs %d earlier answers, got %d", len(questions), len(questions)-1, len(answers))
+	}
+	ex, err := m.Config.encodeWith(imagePath, questions, answers, tz)
+	if err != nil {
+		return nil, err
+	}
+	if opts.StopTokens == nil {
+		opts.StopTokens = []int{tz.LLM.EOS()}
+	}
+	return m.Generate(ex, opts)
 }
 
 func toInt32(x []int) []int32 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
 )
 
@@ -79,4 +80,37 @@ func TestEncodeWithPaperFormat(t *testing.T) {
 		t.Errorf("LLM layout %s", line)
 	}
 	var _ chat.Tokenizer = wordLLM{}
+}
+
+// AnswerWith runs the real-tokenizer path end to end on a toy model (the
+// word tokenizer stands in for both tokenizers).
+func TestAnswerWith(t *testing.T) {
+	dir := t.TempDir()
+	m := toyModel(t, dir)
+	defer m.Close()
+	recs, err := ReadRecords(mustToyData(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wordLLM{NewWordTokenizer(m.Config.Words)}
+	tz := Tokenizers{CLIP: w, LLM: w}
+	ids, err := m.AnswerWith(tz, recs[0].Image, []string{"where is the square?"}, nil, llama.GenerateOptions{MaxNewTokens: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 || len(ids) > 3 {
+		t.Errorf("generated %v", ids)
+	}
+	if _, err := m.AnswerWith(tz, recs[0].Image, []string{"q"}, []string{"a"}, llama.GenerateOptions{}); err == nil {
+		t.Error("no open question: want an error")
+	}
+}
+
+func mustToyData(t *testing.T, dir string) string {
+	t.Helper()
+	p, err := WriteToyDataset(filepath.Join(dir, "d"), 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

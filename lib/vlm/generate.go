@@ -25,7 +25,7 @@ func (c Config) PromptEmbeddings(root *model.Scope, in []*Node) *Node {
 func (m *Model) LLM() *llama.Model {
 	if m.llm == nil {
 		cfg := m.Config.LLM.Llama()
-		cfg.EOSTokenIDs = []int{int(WordEOS)}
+		cfg.EOSTokenIDs = []int{2} // Llama-2's </s>, and the toy tokenizer's
 		m.llm = &llama.Model{Config: cfg, Backend: m.Backend, Root: m.Store.Scope("/" + ScopeLLM)}
 	}
 	return m.llm
