@@ -482,6 +482,7 @@ func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
 	p.Legend.Add("Ê(n), ±σ, ±2σ", le)
 	p.Legend.Add(fmt.Sprintf("λ·h(n), λ(%s) = %.3g", c.Result.LambdaMode, c.Result.Lambda), lb)
 	p.Legend.Left = true
+	p.Legend.Padding = vg.Points(3)
 	p.Y.Min = 0
 	return p, nil
 }
@@ -759,6 +760,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 		pa.Legend.Add(s.name, l)
 	}
 	pa.Legend.Top = false
+	pa.Legend.Padding = vg.Points(3)
 	// (b) distance and bound.
 	pb := NewPlot("(b) distance and bound", "branch length n", "‖Σ(h^A − h^B)‖")
 	var band plotter.XYs
@@ -785,6 +787,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 	pb.Legend.Add("mean ± σ", ld)
 	pb.Legend.Add(fmt.Sprintf("λ·√Υ(n), λ = %.3g", ps.Lambda), lb)
 	pb.Legend.Left = true
+	pb.Legend.Padding = vg.Points(3)
 	pb.Y.Min = 0
 	// (c) the balance ratio.
 	pc := NewPlot("(c) ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB−ψ_AB))", "branch length n", "ρ(n)")
