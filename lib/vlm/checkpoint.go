@@ -108,6 +108,11 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range []*string{&cfg.CLIPVocab, &cfg.LlamaTokenizer} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
 	be, err := backend.New()
 	if err != nil {
 		return nil, err
@@ -173,7 +178,7 @@ func (m *Model) Save(dir string, opt SaveOptions) error {
 		return err
 	}
 	cfg := m.Config
-	for _, p := range []*string{&cfg.CLIPPath, &cfg.LLMPath} {
+	for _, p := range []*string{&cfg.CLIPPath, &cfg.LLMPath, &cfg.CLIPVocab, &cfg.LlamaTokenizer} {
 		if *p == "" {
 			continue
 		}

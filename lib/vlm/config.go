@@ -63,6 +63,12 @@ type Config struct {
 	// vocabulary in Words) or "clip+llama2" (paper size).
 	Tokenizer string   `json:"tokenizer"`
 	Words     []string `json:"words,omitempty"`
+	// CLIPVocab and LlamaTokenizer locate the paper-size tokenizers
+	// (bpe_simple_vocab_16e6.txt.gz and Llama-2's tokenizer.model) for
+	// Tokenizer "clip+llama2"; relative paths resolve against the folder of
+	// the model's config.json.
+	CLIPVocab      string `json:"clip_vocab,omitempty"`
+	LlamaTokenizer string `json:"llama_tokenizer,omitempty"`
 	// Text is the CLIP text tower used by the stage-1 contrastive loss
 	// (spec §4.1), and ProjectionDim its embedding width (text_projection,
 	// and the fusion-side imgque_projection 1024 → 768).

@@ -2,9 +2,12 @@ package vlm
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/llama"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
 )
 
 // TextEncoder is what the fusion side needs from the CLIP tokenizer
@@ -91,6 +94,36 @@ func (m *Model) AnswerWith(tz Tokenizers, imagePath string, questions, answers [
 		opts.StopTokens = []int{tz.LLM.EOS()}
 	}
 	return m.Generate(ex, opts)
+}
+
+var (
+	tokMu    sync.Mutex
+	tokCache = map[[2]string]Tokenizers{}
+)
+
+// LoadTokenizers loads (once per pair of paths) the CLIP BPE vocabulary and
+// the Llama SentencePiece model named by CLIPVocab and LlamaTokenizer.
+func (c Config) LoadTokenizers() (Tokenizers, error) {
+	if c.CLIPVocab == "" || c.LlamaTokenizer == "" {
+		return Tokenizers{}, fmt.Errorf("vlm: tokenizer %q needs clip_vocab and llama_tokenizer in the model config", c.Tokenizer)
+	}
+	key := [2]string{c.CLIPVocab, c.LlamaTokenizer}
+	tokMu.Lock()
+	defer tokMu.Unlock()
+	if tz, ok := tokCache[key]; ok {
+		return tz, nil
+	}
+	ct, err := clipbpe.Load(c.CLIPVocab)
+	if err != nil {
+		return Tokenizers{}, fmt.Errorf("vlm: %w", err)
+	}
+	sp, err := sentencepiece.Load(c.LlamaTokenizer)
+	if err != nil {
+		return Tokenizers{}, fmt.Errorf("vlm: %w", err)
+	}
+	tz := Tokenizers{CLIP: ct, LLM: sp}
+	tokCache[key] = tz
+	return tz, nil
 }
 
 func toInt32(x []int) []int32 {

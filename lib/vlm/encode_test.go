@@ -114,3 +114,38 @@ func mustToyData(t *testing.T, dir string) string {
 	}
 	return p
 }
+
+// With the real tokenizer files, a paper-size config encodes records itself.
+func TestEncodeRealTokenizers(t *testing.T) {
+	c := PaperConfig()
+	c.CLIPVocab = "../../../shared/tokenizers/clip-bpe_simple_vocab_16e6.txt.gz"
+	c.LlamaTokenizer = "../../../shared/tokenizers/llama2-tokenizer.model"
+	for _, p := range []string{c.CLIPVocab, c.LlamaTokenizer} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skip("../shared/tokenizers absent")
+		}
+	}
+	dir := t.TempDir()
+	img := filepath.Join(dir, "a.png")
+	f, _ := os.Create(img)
+	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 30, 30)))
+	f.Close()
+	ex, err := c.Encode(Record{Image: img, Messages: []Message{{"user", "Describe it."}, {"assistant", "A black square."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range ex.Slot {
+		if s {
+			n++
+		}
+	}
+	// <s> first, N = 256 slots, the answer ends with </s> (id 2) as a target.
+	if ex.LLMIDs[0] != 1 || n != 256 || ex.LLMIDs[len(ex.LLMIDs)-1] != 2 || !ex.Target[len(ex.Target)-1] {
+		t.Errorf("ids %v… slots %d", ex.LLMIDs[:4], n)
+	}
+	c.LlamaTokenizer = ""
+	if _, err := c.Encode(Record{Image: img, Messages: []Message{{"user", "q"}, {"assistant", "a"}}}); err == nil {
+		t.Error("missing llama_tokenizer: want an error")
+	}
+}

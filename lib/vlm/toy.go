@@ -118,14 +118,23 @@ func ToyChat(t *WordTokenizer, n, m int, questions, answers []string) (ids []int
 }
 
 // Encode tokenises a record into an Example: pixels of its image, the
-// fusion-side question ids and the LLM chat sequence.
+// fusion-side question ids, the answers (stage 1) and the LLM chat
+// sequence — with the toy word tokenizer, or with CLIP BPE + Llama-2
+// SentencePiece through lib/chat (Tokenizer "clip+llama2", see EncodeWith).
 func (c Config) Encode(rec Record) (Example, error) {
 	qs, as, err := rec.QA()
 	if err != nil {
 		return Example{}, fmt.Errorf("vlm: %s: %w", rec.Image, err)
 	}
+	if c.Tokenizer == "clip+llama2" {
+		tz, err := c.LoadTokenizers()
+		if err != nil {
+			return Example{}, err
+		}
+		return c.EncodeWith(rec, tz)
+	}
 	if c.Tokenizer != "words" {
-		return Example{}, fmt.Errorf("vlm: the model uses the %q tokenizers: load them and call EncodeWith", c.Tokenizer)
+		return Example{}, fmt.Errorf("vlm: unknown tokenizer %q (words or clip+llama2)", c.Tokenizer)
 	}
 	tok := NewWordTokenizer(c.Words)
 	pix, views, err := c.Pixels(rec.Image)
