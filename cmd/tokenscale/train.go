@@ -235,6 +235,8 @@ func runTrainRun(env *cmdEnv, args []string) error {
 	out := fs.String("out", "", "output folder (checkpoints in <out>/ck, log in <out>/log.jsonl)")
 	stage := fs.Int("stage", 2, "training stage: 1 (contrastive + identity, Eq. 19), 2 (full data) or 3 (per-configuration fine-tuning; Eq. 20)")
 	resume := fs.Bool("resume", false, "continue from <out>/ck/latest")
+	n := fs.Int("n", 0, "stage 3: fine-tune with N queries (M by the paper's rule; default: the model's N)")
+	fraction := fs.Float64("fraction", 1, "train on this random share of the records (stage 3 in the paper: 0.1)")
 	f := addTrainFlags(fs, 100, 5, 2e-5)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -245,10 +247,14 @@ func runTrainRun(env *cmdEnv, args []string) error {
 	if *out == "" || *dataPath == "" || (*modelDir == "" && !*resume) {
 		return usagef("train run: --model (or --resume), --data and --out are required")
 	}
+	if !(*fraction > 0 && *fraction <= 1) {
+		return usagef("train run: --fraction %g: want (0, 1]", *fraction)
+	}
 	recs, err := vlm.ReadRecords(*dataPath)
 	if err != nil {
 		return err
 	}
+	recs = vlm.Subset(recs, *fraction, *f.seed)
 	var tr *train.Trainer
 	if *resume {
 		latest, err := train.Latest(filepath.Join(*out, "ck"))
@@ -276,6 +282,12 @@ func runTrainRun(env *cmdEnv, args []string) error {
 				return usagef("train run: --mode: %v", err)
 			}
 			m.Config.Mode = *f.mode
+		}
+		if *n > 0 {
+			if *n-1 > m.Config.Fusion.MaxPlaceholders {
+				return usagef("train run: --n %d needs %d placeholder rows, the model has %d", *n, *n-1, m.Config.Fusion.MaxPlaceholders)
+			}
+			m.Config.N, m.Config.M = *n, fusion.MForN(*n)
 		}
 		opt, err := f.options(*stage)
 		if err != nil {

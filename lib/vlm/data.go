@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/image/draw"
@@ -145,4 +148,20 @@ func EncodeFile(c Config, path string) ([]Example, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// Subset returns a deterministic random share of the records (at least one),
+// in their original order: the paper's stage 3 fine-tunes on a random 10%.
+func Subset(recs []Record, fraction float64, seed uint64) []Record {
+	if fraction >= 1 || len(recs) == 0 {
+		return recs
+	}
+	k := max(1, int(math.Round(fraction*float64(len(recs)))))
+	perm := rand.New(rand.NewPCG(seed, 0x5b5e7)).Perm(len(recs))[:k]
+	slices.Sort(perm)
+	out := make([]Record, k)
+	for i, j := range perm {
+		out[i] = recs[j]
+	}
+	return out
 }

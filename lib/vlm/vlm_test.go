@@ -1,6 +1,7 @@
 package vlm
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -297,5 +298,28 @@ func TestAnswersCorrect(t *testing.T) {
 	}
 	if len(ok) != 1 || len(ok[0]) != 1 || !ok[0][0] {
 		t.Errorf("the model's own greedy answer %v is not scored correct: %v", gen, ok)
+	}
+}
+
+func TestSubset(t *testing.T) {
+	var recs []Record
+	for i := range 50 {
+		recs = append(recs, Record{Image: fmt.Sprint(i)})
+	}
+	a, b := Subset(recs, 0.1, 7), Subset(recs, 0.1, 7)
+	same := len(a) == len(b)
+	for i := range a {
+		same = same && a[i].Image == b[i].Image
+	}
+	if len(a) != 5 || !same {
+		t.Errorf("subset %v / %v", a, b)
+	}
+	for i := 1; i < len(a); i++ {
+		if a[i-1].Image >= a[i].Image && len(a[i-1].Image) >= len(a[i].Image) {
+			t.Errorf("order not kept: %v", a)
+		}
+	}
+	if len(Subset(recs, 1, 0)) != 50 || len(Subset(recs[:3], 0.01, 0)) != 1 {
+		t.Error("edge cases")
 	}
 }
