@@ -93,6 +93,14 @@ func DefaultTask() TaskConfig {
 	return TaskConfig{Grid: 3, Objects: 4, ImageSize: 48, LocalFraction: 0.5, QuestionsPerImage: 1}
 }
 
+// LabTask is the task the scaling lab trains on: DefaultTask drawn at 24
+// pixels (8 per cell), which keeps a training step cheap on two CPU cores.
+func LabTask() TaskConfig {
+	t := DefaultTask()
+	t.ImageSize = 24
+	return t
+}
+
 // Validate reports a configuration that cannot produce a task.
 func (c TaskConfig) Validate() error {
 	c = c.withDefaults()

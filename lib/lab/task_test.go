@@ -131,7 +131,7 @@ func TestRenderPutsColoursInCells(t *testing.T) {
 	}{
 		{8, 8, colourRGBA["red"]},
 		{40, 24, colourRGBA["blue"]},
-		{24, 42, colourRGBA["yellow"]},  // near the triangle's base
+		{24, 42, colourRGBA["yellow"]},           // near the triangle's base
 		{24, 24, color.RGBA{255, 255, 255, 255}}, // empty centre cell
 		{20, 34, color.RGBA{255, 255, 255, 255}}, // beside the triangle's apex
 	} {

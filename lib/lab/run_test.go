@@ -1,0 +1,296 @@
+package lab
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+)
+
+func init() {
+	if os.Getenv("GOMLX_BACKEND") == "" {
+		os.Setenv("GOMLX_BACKEND", "go")
+	}
+}
+
+// tinySweep is a sweep small enough for unit tests (a few seconds).
+func tinySweep(dir string) SweepConfig {
+	return SweepConfig{
+		Task:  LabTask(),
+		Model: ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
+		Train: TrainConfig{Steps: 6, FTSteps: 3, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 24},
+		Ns:    []int{1, 2}, Seeds: []uint64{7}, CacheDir: dir,
+	}
+}
+
+func TestAccuracyPerKind(t *testing.T) {
+	items := []Item{
+		{Answer: 10, Kind: Local}, {Answer: 11, Kind: Local}, {Answer: 12, Kind: Local}, {Answer: 13, Kind: Local},
+		{Answer: 20, Kind: Global}, {Answer: 21, Kind: Global},
+	}
+	cases := []struct {
+		name          string
+		pred          []int32
+		local, global float64
+	}{
+		{"all right", []int32{10, 11, 12, 13, 20, 21}, 1, 1},
+		{"all wrong", []int32{0, 0, 0, 0, 0, 0}, 0, 0},
+		{"mixed", []int32{10, 0, 12, 0, 0, 21}, 0.5, 0.5},
+		{"local only", []int32{10, 11, 12, 0, 0, 0}, 0.75, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			acc, err := Accuracy(items, c.pred)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(acc) != 2 || acc[0].Kind != Local || acc[1].Kind != Global {
+				t.Fatalf("kinds %+v", acc)
+			}
+			if acc[0].Accuracy != c.local || acc[1].Accuracy != c.global || acc[0].Total != 4 || acc[1].Total != 2 {
+				t.Errorf("got %+v, want local %g global %g", acc, c.local, c.global)
+			}
+			r := Run{Accuracy: acc}
+			correct := 0
+			for i := range items {
+				if c.pred[i] == items[i].Answer {
+					correct++
+				}
+			}
+			if want := float64(correct) / 6; math.Abs(r.Overall()-want) > 1e-12 {
+				t.Errorf("overall %g, want %g", r.Overall(), want)
+			}
+		})
+	}
+	if _, err := Accuracy(items, []int32{1}); err == nil {
+		t.Error("want an error for a length mismatch")
+	}
+}
+
+func TestBatchLayout(t *testing.T) {
+	task := LabTask()
+	s, err := Generate(task, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := NewTokenizer()
+	items, err := Encode(s, tok, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := DefaultModel()
+	for _, mode := range []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries} {
+		d := mc.dims(task, 4)
+		in, err := makeBatch(items, d, task.ImageSize, tok.Size(), mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := in[inFusionIDs].Value().([][]int32)
+		lids := in[inLLMIDs].Value().([][]int32)
+		ans := in[inAnswerPos].Value().([]int32)
+		labels := in[inLabels].Value().([]int32)
+		for b, it := range items {
+			// Fusion: vision, [question], 3 placeholders, eos.
+			want := []int32{}
+			for range d.V {
+				want = append(want, TokPad)
+			}
+			if mode.FusesQuestion() {
+				want = append(want, it.Question...)
+			}
+			want = append(want, int32(tok.Size()), int32(tok.Size())+1, int32(tok.Size())+2, TokEOS)
+			if !reflect.DeepEqual(ids[b][:len(want)], want) {
+				t.Errorf("%s: fusion ids %v, want prefix %v", mode, ids[b], want)
+			}
+			// LLM: <s>, 4 slots, question (always), [/INST]; the answer is read at [/INST].
+			wl := append(append([]int32{TokBOS, TokPad, TokPad, TokPad, TokPad}, it.Question...), TokEndInst)
+			if !reflect.DeepEqual(lids[b][:len(wl)], wl) || int(ans[b]) != len(wl)-1 || labels[b] != it.Answer {
+				t.Errorf("%s: llm ids %v ans %d label %d", mode, lids[b], ans[b], labels[b])
+			}
+			if tok.Word(it.Answer) != it.Text.Answer {
+				t.Errorf("answer id %d is %q, want %q", it.Answer, tok.Word(it.Answer), it.Text.Answer)
+			}
+		}
+	}
+}
+
+func TestMaxQuestionTokens(t *testing.T) {
+	for _, grid := range []int{2, 3, 4} {
+		task := DefaultTask()
+		task.Grid, task.Objects, task.Words = grid, 2, true
+		max := MaxQuestionTokens(task)
+		s, err := Generate(task, 300, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		longest := 0
+		for _, x := range s {
+			for _, q := range x.Questions {
+				longest = maxInt(longest, len(Words(q.Question)))
+			}
+		}
+		if longest > max {
+			t.Errorf("grid %d: a question of %d tokens, MaxQuestionTokens says %d", grid, longest, max)
+		}
+	}
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func TestTrainingLossFalls(t *testing.T) {
+	task := LabTask()
+	task.LocalFraction = 0.5
+	mc := ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16}
+	tc := TrainConfig{Steps: 40, Batch: 16, LR: 1e-2, TrainImages: 64, EvalImages: 16}
+	s, err := Generate(task, tc.TrainImages, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Encode(s, NewTokenizer(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(task, mc, 2, 3, nil, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	losses, err := m.Train(items, fusion.VisionQuestionQueries, tc.Steps, tc.Batch, tc.LR, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := mean(losses[:5]), mean(losses[len(losses)-5:])
+	t.Logf("loss %.3f → %.3f (uniform guess: %.3f)", first, last, math.Log(float64(m.Tok.Size())))
+	if !(last < 0.6*first) {
+		t.Errorf("loss did not fall: %.3f → %.3f", first, last)
+	}
+	if m.NumParams() == 0 {
+		t.Error("no parameters")
+	}
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func TestSweepCacheAndDeterminism(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 4 tiny models")
+	}
+	dir := t.TempDir()
+	cfg := tinySweep(dir)
+	var calls int
+	res, err := cfg.Sweep(func(done, total int, _ string) {
+		calls++
+		if done > total {
+			t.Errorf("progress %d of %d", done, total)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 6 { // 2 N × (VQQ, VQ, VQ-ft)
+		t.Fatalf("%d runs", len(res.Runs))
+	}
+	if calls != cfg.TotalSteps() {
+		t.Errorf("%d progress calls for %d steps", calls, cfg.TotalSteps())
+	}
+	for _, r := range res.Runs {
+		if r.Cached {
+			t.Errorf("first sweep: run %s N=%d marked cached", r.Config, r.N)
+		}
+	}
+	// A second sweep reads everything back.
+	again, err := cfg.Sweep(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range again.Runs {
+		if !r.Cached || !reflect.DeepEqual(r.Accuracy, res.Runs[i].Accuracy) {
+			t.Errorf("cached run %d differs: %+v vs %+v", i, r, res.Runs[i])
+		}
+	}
+	// Resume: drop the fine-tune of N=2; it is retrained from the cached
+	// question-fused weights and gives the same numbers (determinism).
+	ft := filepath.Join(dir, cfg.key("vqft", 2, 7)+".json")
+	if err := os.Remove(ft); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := cfg.Sweep(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range resumed.Runs {
+		wantCached := !(r.N == 2 && r.Config == fusion.VisionQueriesFT.String())
+		if r.Cached != wantCached {
+			t.Errorf("resumed run %s N=%d cached=%v", r.Config, r.N, r.Cached)
+		}
+		if !reflect.DeepEqual(r.Accuracy, res.Runs[i].Accuracy) || !reflect.DeepEqual(r.Losses, res.Runs[i].Losses) {
+			t.Errorf("resumed run %s N=%d differs from the first sweep", r.Config, r.N)
+		}
+	}
+	// Without a cache, the same seed gives the same runs.
+	cfg.CacheDir = ""
+	fresh, err := cfg.Sweep(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range fresh.Runs {
+		if !reflect.DeepEqual(r.Accuracy, res.Runs[i].Accuracy) || !reflect.DeepEqual(r.Losses, res.Runs[i].Losses) {
+			t.Errorf("run %s N=%d is not deterministic", r.Config, r.N)
+		}
+	}
+	// A different task knob is a different cache key.
+	other := tinySweep(dir)
+	other.Task.Objects = 3
+	if other.key("vqq", 1, 7) == cfg.key("vqq", 1, 7) {
+		t.Error("cache key ignores the task")
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	mk := func(cfg string, n int, seed uint64, loc, glo int) Run {
+		return Run{Config: cfg, N: n, Seed: seed, Accuracy: []KindAccuracy{
+			{Kind: Local, Correct: loc, Total: 10, Accuracy: float64(loc) / 10},
+			{Kind: Global, Correct: glo, Total: 10, Accuracy: float64(glo) / 10}}}
+	}
+	vqq, vq, ft := Configs()[0], Configs()[1], Configs()[2]
+	var runs []Run
+	for _, n := range []int{1, 2, 4, 8} {
+		k := int(math.Log2(float64(n)))
+		runs = append(runs, mk(vqq, n, 1, 5+k, 5), mk(vqq, n, 2, 5+k, 7), mk(vq, n, 1, 2, 5), mk(vq, n, 2, 2, 5), mk(ft, n, 1, 3, 6), mk(ft, n, 2, 3, 6))
+	}
+	res, err := Summarise(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, ps := res.Curve(vqq, "global")
+	if !reflect.DeepEqual(ns, []float64{1, 2, 4, 8}) || math.Abs(ps[0]-0.6) > 1e-12 {
+		t.Errorf("global curve %v %v", ns, ps)
+	}
+	for _, p := range res.Points {
+		if p.Config == vqq && p.Kind == "global" && math.Abs(p.Std-math.Sqrt(0.02)) > 1e-12 {
+			t.Errorf("std %g, want %g", p.Std, math.Sqrt(0.02))
+		}
+	}
+	if f := res.KindFits[vqq+"/local"]; !(f.Alpha < 0) {
+		t.Errorf("local accuracy rises with N, α = %g", f.Alpha)
+	}
+	if d := res.MeanDiff(vq, "local"); math.Abs(d-(0.5+0.6+0.7+0.8)/4+0.2) > 1e-12 {
+		t.Errorf("mean ΔP local vs VQ = %g", d)
+	}
+	if d := res.MeanDiff(ft, "global"); math.Abs(d-0) > 1e-12 {
+		t.Errorf("mean ΔP global vs VQ-ft = %g, want 0", d)
+	}
+}

@@ -1,0 +1,519 @@
+package lab
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/safetensors"
+	"github.com/tokenscale/tokenscale/lib/scaling"
+)
+
+// CodeVersion is part of every cache key: bump it when a change to the
+// model, the training or the task makes cached runs stale.
+const CodeVersion = "lab-1"
+
+// evalSeed draws the test images; it is fixed so that every run of every
+// configuration is scored on the same questions.
+const evalSeed = 0xe7a1
+
+// SweepConfig is one sweep: every N of Ns and every seed, in the three
+// configurations of the paper.
+type SweepConfig struct {
+	Task  TaskConfig  `json:"task"`
+	Model ModelConfig `json:"model"`
+	Train TrainConfig `json:"train"`
+	Ns    []int       `json:"ns"`
+	Seeds []uint64    `json:"seeds"`
+	// CacheDir holds finished runs ("" for no cache).
+	CacheDir string `json:"-"`
+}
+
+// QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8, 16}, two seeds.
+func QuickSweep() SweepConfig {
+	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: QuickTrain(), Ns: []int{1, 2, 4, 8, 16}, Seeds: []uint64{1, 2}}
+}
+
+// FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, 8, 16, 32, 64}, three seeds.
+func FullSweep() SweepConfig {
+	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32, 64}, Seeds: []uint64{1, 2, 3}}
+}
+
+// Validate checks the sweep.
+func (c SweepConfig) Validate() error {
+	if err := c.Task.Validate(); err != nil {
+		return err
+	}
+	if err := c.Model.Validate(c.Task); err != nil {
+		return err
+	}
+	if err := c.Train.validate(); err != nil {
+		return err
+	}
+	if len(c.Ns) == 0 || len(c.Seeds) == 0 {
+		return fmt.Errorf("lab: a sweep needs at least one N and one seed")
+	}
+	for _, n := range c.Ns {
+		if n < 1 {
+			return fmt.Errorf("lab: N = %d, want ≥ 1", n)
+		}
+	}
+	return nil
+}
+
+// Run is one evaluated model: a configuration at one N and seed.
+type Run struct {
+	Config   string         `json:"config"` // the paper's name (fusion.Mode.String)
+	N        int            `json:"n"`
+	Seed     uint64         `json:"seed"`
+	Accuracy []KindAccuracy `json:"accuracy"`
+	// Losses is the training loss of every step (empty for "Vision
+	// Queries", which is not trained).
+	Losses  []float64 `json:"losses,omitempty"`
+	Seconds float64   `json:"seconds"`
+	Cached  bool      `json:"-"`
+}
+
+// Overall is the accuracy over all questions.
+func (r Run) Overall() float64 {
+	c, t := 0, 0
+	for _, a := range r.Accuracy {
+		c += a.Correct
+		t += a.Total
+	}
+	if t == 0 {
+		return math.NaN()
+	}
+	return float64(c) / float64(t)
+}
+
+// entry is one cache file: the question-fused stage gives two runs (VQQ
+// and VQ, same weights), the fine-tune one.
+type entry struct {
+	Key     string `json:"key"`
+	Version string `json:"version"`
+	Runs    []Run  `json:"runs"`
+}
+
+// key identifies a stage of one (N, seed) by everything that changes it.
+func (c SweepConfig) key(stage string, n int, seed uint64) string {
+	raw, _ := json.Marshal(struct {
+		Version string
+		Stage   string
+		N       int
+		Seed    uint64
+		Task    TaskConfig
+		Model   ModelConfig
+		Train   TrainConfig
+	}{CodeVersion, stage, n, seed, c.Task, c.Model, c.Train})
+	h := sha256.Sum256(raw)
+	return fmt.Sprintf("%s-n%d-s%d-%s", stage, n, seed, hex.EncodeToString(h[:8]))
+}
+
+func (c SweepConfig) cachePath(key, ext string) string {
+	return filepath.Join(c.CacheDir, key+ext)
+}
+
+func (c SweepConfig) loadEntry(key string) (*entry, bool) {
+	if c.CacheDir == "" {
+		return nil, false
+	}
+	raw, err := os.ReadFile(c.cachePath(key, ".json"))
+	if err != nil {
+		return nil, false
+	}
+	var e entry
+	if json.Unmarshal(raw, &e) != nil || e.Key != key || e.Version != CodeVersion {
+		return nil, false // unreadable or stale: run again
+	}
+	for i := range e.Runs {
+		e.Runs[i].Cached = true
+	}
+	return &e, true
+}
+
+// writeAtomic writes data next to path and renames it into place, so an
+// interrupted sweep never leaves a half-written cache file.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("lab: cache: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("lab: cache: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("lab: cache %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("lab: cache %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("lab: cache %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c SweepConfig) saveEntry(e *entry) error {
+	if c.CacheDir == "" {
+		return nil
+	}
+	raw, err := json.MarshalIndent(e, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(c.cachePath(e.Key, ".json"), append(raw, '\n'))
+}
+
+func (c SweepConfig) saveWeights(key string, w map[string]*tensors.Tensor) error {
+	if c.CacheDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.CacheDir, 0o755); err != nil {
+		return fmt.Errorf("lab: cache: %w", err)
+	}
+	return safetensors.WriteTensors(c.cachePath(key, ".safetensors"), w, map[string]string{"format": "lab", "version": CodeVersion})
+}
+
+func (c SweepConfig) loadWeights(key string) (map[string]*tensors.Tensor, error) {
+	ck, err := safetensors.Open(c.cachePath(key, ".safetensors"))
+	if err != nil {
+		return nil, fmt.Errorf("lab: cached weights: %w", err)
+	}
+	defer ck.Close()
+	out := map[string]*tensors.Tensor{}
+	for _, name := range ck.Names() {
+		v, shape, err := ck.Float32(name)
+		if err != nil {
+			return nil, fmt.Errorf("lab: cached weights: %w", err)
+		}
+		out[name] = tensors.FromFlatDataAndDimensions(v, shape...)
+	}
+	return out, nil
+}
+
+// Data is the generated training and test sets of a sweep.
+type Data struct {
+	Train map[uint64][]Item // by seed
+	Test  []Item
+}
+
+// MakeData generates the test set (fixed seed) and one training set per seed.
+func (c SweepConfig) MakeData() (*Data, error) {
+	tok := NewTokenizer()
+	d := &Data{Train: map[uint64][]Item{}}
+	test, err := Generate(c.Task, c.Train.EvalImages, evalSeed)
+	if err != nil {
+		return nil, err
+	}
+	if d.Test, err = Encode(test, tok, c.Model.maxQuestion(c.Task)); err != nil {
+		return nil, err
+	}
+	for _, s := range c.Seeds {
+		tr, err := Generate(c.Task, c.Train.TrainImages, s)
+		if err != nil {
+			return nil, err
+		}
+		if d.Train[s], err = Encode(tr, tok, c.Model.maxQuestion(c.Task)); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Progress receives the sweep's progress: steps done out of total (cached
+// runs count as done at once) and a short description of the current run.
+type Progress func(done, total int, what string)
+
+// TotalSteps is the number of optimizer steps of the whole sweep.
+func (c SweepConfig) TotalSteps() int {
+	return len(c.Ns) * len(c.Seeds) * (c.Train.Steps + c.Train.FTSteps)
+}
+
+// RunOne trains and evaluates the three configurations at one N and seed,
+// reusing cached stages. done counts finished steps for progress.
+func (c SweepConfig) RunOne(data *Data, n int, seed uint64, done *int, progress Progress) ([]Run, error) {
+	total := c.TotalSteps()
+	report := func(what string) {
+		if progress != nil {
+			progress(*done, total, what)
+		}
+	}
+	const batchEval = 128
+	qKey, fKey := c.key("vqq", n, seed), c.key("vqft", n, seed)
+	var runs []Run
+	var weights map[string]*tensors.Tensor
+	qEntry, ok := c.loadEntry(qKey)
+	if ok {
+		*done += c.Train.Steps
+		report(fmt.Sprintf("N=%d seed %d cached", n, seed))
+	} else {
+		start := time.Now()
+		m, err := NewModel(c.Task, c.Model, n, seed, nil, c.Train)
+		if err != nil {
+			return nil, err
+		}
+		what := fmt.Sprintf("N=%d seed %d VQQ", n, seed)
+		losses, err := m.Train(data.Train[seed], fusion.VisionQuestionQueries, c.Train.Steps, c.Train.Batch, c.Train.LR, seed,
+			func(int, float64) { *done++; report(what) })
+		if err != nil {
+			return nil, err
+		}
+		trainSecs := time.Since(start).Seconds()
+		qEntry = &entry{Key: qKey, Version: CodeVersion}
+		for _, mode := range []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries} {
+			t0 := time.Now()
+			pred, err := m.Predict(data.Test, mode, batchEval)
+			if err != nil {
+				return nil, err
+			}
+			acc, err := Accuracy(data.Test, pred)
+			if err != nil {
+				return nil, err
+			}
+			r := Run{Config: mode.String(), N: n, Seed: seed, Accuracy: acc, Seconds: time.Since(t0).Seconds()}
+			if mode == fusion.VisionQuestionQueries {
+				r.Losses, r.Seconds = losses, r.Seconds+trainSecs
+			}
+			qEntry.Runs = append(qEntry.Runs, r)
+		}
+		if weights, err = m.Weights(); err != nil {
+			return nil, err
+		}
+		if err := c.saveWeights(qKey, weights); err != nil {
+			return nil, err
+		}
+		if err := c.saveEntry(qEntry); err != nil {
+			return nil, err
+		}
+	}
+	runs = append(runs, qEntry.Runs...)
+	fEntry, ok := c.loadEntry(fKey)
+	if ok {
+		*done += c.Train.FTSteps
+		report(fmt.Sprintf("N=%d seed %d cached", n, seed))
+	} else {
+		start := time.Now()
+		if weights == nil {
+			var err error
+			if weights, err = c.loadWeights(qKey); err != nil {
+				return nil, err
+			}
+		}
+		m, err := NewModel(c.Task, c.Model, n, seed, weights, c.Train)
+		if err != nil {
+			return nil, err
+		}
+		what := fmt.Sprintf("N=%d seed %d VQ-ft", n, seed)
+		losses, err := m.Train(data.Train[seed], fusion.VisionQueriesFT, c.Train.FTSteps, c.Train.Batch, c.Train.LR, seed+1<<32,
+			func(int, float64) { *done++; report(what) })
+		if err != nil {
+			return nil, err
+		}
+		pred, err := m.Predict(data.Test, fusion.VisionQueriesFT, batchEval)
+		if err != nil {
+			return nil, err
+		}
+		acc, err := Accuracy(data.Test, pred)
+		if err != nil {
+			return nil, err
+		}
+		fEntry = &entry{Key: fKey, Version: CodeVersion, Runs: []Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
+			Accuracy: acc, Losses: losses, Seconds: time.Since(start).Seconds()}}}
+		if err := c.saveEntry(fEntry); err != nil {
+			return nil, err
+		}
+	}
+	return append(runs, fEntry.Runs...), nil
+}
+
+// Sweep runs every (N, seed) — cached stages are read back, so a repeated
+// sweep is instant and an interrupted one resumes — and summarises it.
+func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := c.MakeData()
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	done := 0
+	for _, n := range c.Ns {
+		for _, s := range c.Seeds {
+			r, err := c.RunOne(data, n, s, &done, progress)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, r...)
+		}
+	}
+	return Summarise(runs)
+}
+
+// Point is the seed-averaged accuracy of one configuration, N and kind.
+type Point struct {
+	Config   string  `json:"config"`
+	N        int     `json:"n"`
+	Kind     string  `json:"question_kind"` // "local", "global" or "all"
+	Accuracy float64 `json:"accuracy"`
+	// Std is the standard deviation over seeds (0 with one seed).
+	Std   float64 `json:"std"`
+	Seeds int     `json:"seeds"`
+}
+
+// Diff is ΔP = P_A − P_B at one N and kind: the lab's Figure 11 (B =
+// Vision Queries (ft)) or Figure 12 (B = Vision Queries), A = Vision
+// Question Queries.
+type Diff struct {
+	A, B  string
+	N     int
+	Kind  string
+	Delta float64
+}
+
+// Result summarises a sweep.
+type Result struct {
+	Runs   []Run
+	Points []Point
+	// Fits are the scaling-law fits (Eq. 21–22) of the seed-averaged
+	// accuracy over all questions, by configuration; FitErrs holds the
+	// reason a configuration could not be fitted.
+	Fits    map[string]scaling.Fit
+	FitErrs map[string]error
+	// KindFits are the fits per configuration and kind ("config/kind").
+	KindFits map[string]scaling.Fit
+	Diffs    []Diff
+}
+
+// Configs lists the paper's three configurations in order.
+func Configs() []string {
+	out := make([]string, len(fusion.Modes))
+	for i, m := range fusion.Modes {
+		out[i] = m.String()
+	}
+	return out
+}
+
+// Summarise averages runs over seeds, fits the scaling law per
+// configuration (all questions, and per kind) and computes the differences
+// of Figures 11 and 12.
+func Summarise(runs []Run) (*Result, error) {
+	type k struct {
+		cfg  string
+		n    int
+		kind string
+	}
+	vals := map[k][]float64{}
+	for _, r := range runs {
+		for _, a := range r.Accuracy {
+			vals[k{r.Config, r.N, a.Kind.String()}] = append(vals[k{r.Config, r.N, a.Kind.String()}], a.Accuracy)
+		}
+		vals[k{r.Config, r.N, "all"}] = append(vals[k{r.Config, r.N, "all"}], r.Overall())
+	}
+	res := &Result{Runs: runs, Fits: map[string]scaling.Fit{}, FitErrs: map[string]error{}, KindFits: map[string]scaling.Fit{}}
+	for key, v := range vals {
+		m, s := meanStd(v)
+		res.Points = append(res.Points, Point{Config: key.cfg, N: key.n, Kind: key.kind, Accuracy: m, Std: s, Seeds: len(v)})
+	}
+	order := map[string]int{}
+	for i, c := range Configs() {
+		order[c] = i
+	}
+	kinds := map[string]int{"local": 0, "global": 1, "all": 2}
+	sort.Slice(res.Points, func(i, j int) bool {
+		a, b := res.Points[i], res.Points[j]
+		if a.Config != b.Config {
+			return order[a.Config] < order[b.Config]
+		}
+		if a.N != b.N {
+			return a.N < b.N
+		}
+		return kinds[a.Kind] < kinds[b.Kind]
+	})
+	for _, cfg := range Configs() {
+		for _, kind := range []string{"all", "local", "global"} {
+			ns, ps := res.Curve(cfg, kind)
+			if len(ns) == 0 {
+				continue
+			}
+			f, err := scaling.FitOLS(ns, ps)
+			if kind == "all" {
+				if err != nil {
+					res.FitErrs[cfg] = err
+				} else {
+					res.Fits[cfg] = f
+				}
+			} else if err == nil {
+				res.KindFits[cfg+"/"+kind] = f
+			}
+		}
+	}
+	a := fusion.VisionQuestionQueries.String()
+	for _, b := range []string{fusion.VisionQueriesFT.String(), fusion.VisionQueries.String()} {
+		for _, kind := range []string{"local", "global", "all"} {
+			na, pa := res.Curve(a, kind)
+			nb, pb := res.Curve(b, kind)
+			for i := range na {
+				for j := range nb {
+					if na[i] == nb[j] {
+						res.Diffs = append(res.Diffs, Diff{A: a, B: b, N: int(na[i]), Kind: kind, Delta: pa[i] - pb[j]})
+					}
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// Curve returns the seed-averaged accuracy of a configuration and kind
+// ("local", "global" or "all") against N, ascending.
+func (r *Result) Curve(config, kind string) (ns, ps []float64) {
+	for _, p := range r.Points {
+		if p.Config == config && p.Kind == kind {
+			ns = append(ns, float64(p.N))
+			ps = append(ps, p.Accuracy)
+		}
+	}
+	return ns, ps
+}
+
+// MeanDiff is the mean of ΔP over N for one baseline and kind.
+func (r *Result) MeanDiff(b, kind string) float64 {
+	s, k := 0.0, 0
+	for _, d := range r.Diffs {
+		if d.B == b && d.Kind == kind {
+			s += d.Delta
+			k++
+		}
+	}
+	if k == 0 {
+		return math.NaN()
+	}
+	return s / float64(k)
+}
+
+func meanStd(v []float64) (m, s float64) {
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	if len(v) < 2 {
+		return m, 0
+	}
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(s / float64(len(v)-1))
+}
