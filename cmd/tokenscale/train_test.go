@@ -77,3 +77,36 @@ func TestModelCommands(t *testing.T) {
 		}
 	}
 }
+
+// Stage 3 from a stage-2 checkpoint: another N, the question dropped
+// (vq-ft), a random half of the data.
+func TestTrainRunStage3(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runCLI(t, "", "train", "toy", "--out", dir, "--steps", "2", "--examples", "16", "--batch", "4", "--quiet"); code != 0 {
+		t.Fatalf("toy: %s", errOut)
+	}
+	ck, err := train.Latest(filepath.Join(dir, "ck"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "stage3")
+	stdout, errOut, code := runCLI(t, "", "train", "run", "--model", ck, "--data", filepath.Join(dir, "data", "train.jsonl"),
+		"--out", out, "--stage", "3", "--mode", "vq-ft", "--n", "8", "--fraction", "0.5", "--steps", "2", "--batch", "4", "--lr", "1e-3", "--quiet")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "steps 0→2") {
+		t.Errorf("stdout %q", stdout)
+	}
+	last, err := train.Latest(filepath.Join(out, "ck"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(last, "config.json"))
+	if !strings.Contains(string(raw), `"mode": "vq-ft"`) || !strings.Contains(string(raw), `"n": 8`) {
+		t.Errorf("stage-3 config: %s", raw)
+	}
+	if _, _, code := runCLI(t, "", "train", "run", "--model", ck, "--data", filepath.Join(dir, "data", "train.jsonl"), "--out", out, "--fraction", "2"); code != 2 {
+		t.Errorf("--fraction 2: exit %d, want 2", code)
+	}
+}
