@@ -100,8 +100,8 @@ func (a *vlmAnswerer) Answer(ctx context.Context, req eval.Request) (string, err
 		return "", err
 	}
 	text := req.Prompt
-	if a.prompt == "question" {
-		text = req.Item.Question
+	if a.prompt == "question" && req.Item.Question != "" {
+		text = req.Item.Question // caption items have none: they keep the prompt
 	}
 	out, err := a.m.AnswerToy(path, []string{text}, nil, req.MaxNewTokens)
 	return strings.TrimSpace(out), err
