@@ -54,7 +54,7 @@ func LoadEvalResults(path string) error {
 func init() {
 	Register(Spec{ID: "eval-sweep",
 		Caption: "Your evaluation sweep beside the paper: your scores over N and their fit (c/N)^α, with the paper's Appendix D points and fit for the same configuration and metric",
-		Options: `Metrics(...) panels, as "<metric>@<benchmark>" (default: every metric of your results; with none loaded, four of the paper's); LogX(false) linear N axis; LogY(true)`,
+		Options: `Metrics(...) panels, as "<metric>@<benchmark>" (default: the metrics of your results that Table 1 fits, else all of them; with no results loaded, four of the paper's); LogX(false) linear N axis; LogY(true)`,
 		Build:   buildEvalSweep})
 }
 
@@ -92,6 +92,22 @@ func buildEvalSweep(o Options) (*Figure, error) {
 		title = "No results of your own loaded: run `tokenscale eval sweep … --csv FILE`, then plots.LoadEvalResults(FILE)"
 		for _, id := range []string{"Overall@POPE", "Overall@MMStar", "CIDEr@COCO VAL", "Overall@TextVQA VAL"} {
 			groups = append(groups, &evalGroup{config: string(paperdata.VQQ), id: id})
+		}
+	}
+	if len(o.Metrics) == 0 && len(rows) > 0 {
+		// By default the metrics Table 1 fits, when the results have any.
+		t1 := map[string]bool{}
+		for _, m := range paperdata.Table1Metrics() {
+			t1[normID(m.ID)] = true
+		}
+		var sel []*evalGroup
+		for _, g := range groups {
+			if t1[normID(g.id)] {
+				sel = append(sel, g)
+			}
+		}
+		if len(sel) > 0 {
+			groups = sel
 		}
 	}
 	if len(o.Metrics) > 0 {

@@ -22,8 +22,12 @@ func TestEvalSweepFigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Panels) != 2 || !strings.Contains(f.Title, "mine.csv") || len(f.Legend) != 4 {
-		t.Errorf("%d panels, title %q, %d legend entries; want 2, naming mine.csv, 4", len(f.Panels), f.Title, len(f.Legend))
+	if len(f.Panels) != 1 || !strings.Contains(f.Title, "mine.csv") || len(f.Legend) != 4 {
+		t.Errorf("%d panels, title %q, %d legend entries; want 1 (the Table-1 metric), naming mine.csv, 4", len(f.Panels), f.Title, len(f.Legend))
+	}
+	f, err = Build("eval-sweep", Metrics("Overall@MMStar", "accuracy@Lab"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	// MMStar has the user's fit and the paper's; the lab metric has no fit.
 	if title := f.Panels[0].Title.Text; !strings.Contains(title, "you α = ") || !strings.Contains(title, "paper α = ") {
