@@ -225,7 +225,25 @@ func runTrainToy(env *cmdEnv, args []string) error {
 			p.Total(), p.Trainable(), p.LLM, cfg.N, cfg.M, len(ex))
 	}
 	defer tr.Model.Close()
-	return runTraining(env, f, tr, *out)
+	if err := runTraining(env, f, tr, *out); err != nil {
+		return err
+	}
+	// Exact-match accuracy by teacher forcing on the training records.
+	res, err := tr.Model.AnswersCorrect(tr.Examples, *f.batch, tr.Opt.Pad)
+	if err != nil {
+		return err
+	}
+	right, total := 0, 0
+	for _, r := range res {
+		for _, ok := range r {
+			total++
+			if ok {
+				right++
+			}
+		}
+	}
+	fmt.Fprintf(env.stdout, "answers exactly right (teacher forcing, training records): %d/%d\n", right, total)
+	return nil
 }
 
 func runTrainRun(env *cmdEnv, args []string) error {
