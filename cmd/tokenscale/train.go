@@ -229,7 +229,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 		return err
 	}
 	// Exact-match accuracy by teacher forcing on the training records.
-	res, err := tr.Model.AnswersCorrect(tr.Examples, *f.batch, tr.Opt.Pad)
+	res, err := tr.Model.AnswersCorrect(tr.Examples, tr.Opt.BatchSize, tr.Opt.Pad)
 	if err != nil {
 		return err
 	}
