@@ -145,6 +145,11 @@ func TestEvalToyCheckpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res["N"] != 2.0 || res["generated"] != 4.0 {
 		t.Errorf("eval of the toy: %v (%v)", res, err)
 	}
+	// The VQ configuration reuses the checkpoint without the question.
+	out, errs, code = runCLI(t, "", "eval", "--model", toy, "--bench", bench, "--predictions", filepath.Join(dir, "vq.jsonl"), "--prompt", "question", "--config", "vq")
+	if code != 0 || !strings.Contains(out, `"config": "Vision Queries"`) {
+		t.Errorf("--config vq: exit %d, %s %s", code, out, errs)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
