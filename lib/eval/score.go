@@ -278,38 +278,62 @@ func ScoreMME(preds []Prediction) (Metrics, error) {
 // 100·mean over figures (l2-category, set, figure) of [all its questions
 // correct]; qAcc = 100·mean over questions (l2-category, set, question) of
 // [correct on all its figures]; Overall = (aAcc+fAcc+qAcc)/3, the mean that
-// Table 1 fits.
+// Table 1 fits. The three accuracies are also reported per category and per
+// l2-category ("category:<c>/aAcc", …).
 func ScoreHallusion(preds []Prediction) (Metrics, error) {
-	fig, que := map[string]bool{}, map[string]bool{}
-	var hits []float64
-	for _, p := range preds {
+	type row struct {
+		p           Prediction
+		set, fig, q string
+		ok          bool
+	}
+	rows := make([]row, len(preds))
+	for i, p := range preds {
 		set, f, q, err := p.hallusionIDs()
 		if err != nil {
 			return nil, err
 		}
-		ok := ExtractYesNo(p.Prediction) == p.Answer
-		hits = append(hits, b2f(ok))
-		fk, qk := p.L2Category+"_"+set+"_"+f, p.L2Category+"_"+set+"_"+q
-		if prev, seen := fig[fk]; seen {
-			fig[fk] = prev && ok
-		} else {
-			fig[fk] = ok
+		rows[i] = row{p, set, f, q, ExtractYesNo(p.Prediction) == p.Answer}
+	}
+	accs := func(rs []row) (a, f, q float64) {
+		fig, que := map[string]bool{}, map[string]bool{}
+		var hits []float64
+		and := func(m map[string]bool, k string, ok bool) {
+			if prev, seen := m[k]; seen {
+				m[k] = prev && ok
+			} else {
+				m[k] = ok
+			}
 		}
-		if prev, seen := que[qk]; seen {
-			que[qk] = prev && ok
-		} else {
-			que[qk] = ok
+		for _, r := range rs {
+			hits = append(hits, b2f(r.ok))
+			and(fig, r.p.L2Category+"_"+r.set+"_"+r.fig, r.ok)
+			and(que, r.p.L2Category+"_"+r.set+"_"+r.q, r.ok)
+		}
+		frac := func(m map[string]bool) float64 {
+			var n float64
+			for _, v := range m {
+				n += b2f(v)
+			}
+			return 100 * n / float64(len(m))
+		}
+		return 100 * mean(hits), frac(fig), frac(que)
+	}
+	a, f, q := accs(rows)
+	m := Metrics{"aAcc": a, "fAcc": f, "qAcc": q, "Overall": (a + f + q) / 3}
+	split := map[string][]row{}
+	for _, r := range rows {
+		if r.p.Category != "" {
+			split[r.p.Category] = append(split[r.p.Category], r)
+		}
+		if r.p.L2Category != "" && r.p.L2Category != r.p.Category {
+			split[r.p.L2Category] = append(split[r.p.L2Category], r)
 		}
 	}
-	frac := func(m map[string]bool) float64 {
-		var n float64
-		for _, v := range m {
-			n += b2f(v)
-		}
-		return 100 * n / float64(len(m))
+	for c, rs := range split {
+		a, f, q := accs(rs)
+		m["category:"+c+"/aAcc"], m["category:"+c+"/fAcc"], m["category:"+c+"/qAcc"] = a, f, q
 	}
-	a, f, q := 100*mean(hits), frac(fig), frac(que)
-	return Metrics{"aAcc": a, "fAcc": f, "qAcc": q, "Overall": (a + f + q) / 3}, nil
+	return m, nil
 }
 
 // ---- multiple choice ----

@@ -119,7 +119,8 @@ func TestHallusion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkMetrics(t, "Hallusion", m, map[string]float64{"aAcc": 75, "fAcc": 50, "qAcc": 50, "Overall": 175.0 / 3})
+	checkMetrics(t, "Hallusion", m, map[string]float64{"aAcc": 75, "fAcc": 50, "qAcc": 50, "Overall": 175.0 / 3,
+		"category:chart/aAcc": 75, "category:chart/qAcc": 50})
 	if _, err := ScoreHallusion([]Prediction{{Index: "7", Answer: "Yes", Prediction: "Yes"}}); err == nil {
 		t.Error("index without ids: no error")
 	}
