@@ -10,8 +10,13 @@
 //   - stages 2–3: next-token cross-entropy on answer and eos targets only
 //     (Eq. 20), with the LLM frozen;
 //
-// and the machinery around them: AdamW, a cosine schedule with warm-up,
-// gradient accumulation, clipping of the global gradient norm at 1.0,
-// per-stage choice of trainable modules, JSONL loss/grad-norm logs, and
-// atomic, resumable checkpoints.
+// and the machinery around them: AdamW (GoMLX's Adam with decoupled weight
+// decay, applied to every trainable variable; β = 0.9/0.999, ε = 1e-8), the
+// cosine schedule with linear warm-up of Hugging Face's Trainer, gradient
+// accumulation (in-graph accumulators, averaged), clipping of the global
+// gradient norm (1.0), per-stage choice of trainable modules with the LLM
+// always frozen (Trainable = false: no gradients, no optimizer state),
+// JSONL loss/grad-norm/lr logs (Figure 15), and atomic, resumable
+// checkpoints (a folder per step written beside its final name and renamed,
+// then a "latest" pointer replaced atomically).
 package train
