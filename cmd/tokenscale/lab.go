@@ -4,8 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +81,7 @@ N ∈ {1,2,4,8,16,32,64}, 3 seeds.`)
 	case "none":
 		cfg.CacheDir = ""
 	case "":
-		cfg.CacheDir = defaultLabCache()
+		cfg.CacheDir = lab.DefaultCacheDir()
 	default:
 		cfg.CacheDir = *cacheDir
 	}
@@ -115,13 +113,6 @@ N ∈ {1,2,4,8,16,32,64}, 3 seeds.`)
 	}
 	writeLabSummary(env, res, cfg, time.Since(start))
 	return nil
-}
-
-func defaultLabCache() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "tokenscale", "lab")
-	}
-	return filepath.Join("out", "lab-cache")
 }
 
 func parseInts(s string) ([]int, error) {

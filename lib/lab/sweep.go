@@ -48,6 +48,44 @@ func FullSweep() SweepConfig {
 	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32, 64}, Seeds: []uint64{1, 2, 3}}
 }
 
+// DemoSweep is the notebook's default when the quick sweep is not cached:
+// N ∈ {1, 4, 16}, one seed, a third of the quick training — about a
+// minute on two cores, enough to see the form of the results but noisier
+// than the quick sweep.
+func DemoSweep() SweepConfig {
+	c := QuickSweep()
+	c.Ns, c.Seeds = []int{1, 4, 16}, []uint64{1}
+	c.Train.Steps, c.Train.FTSteps, c.Train.EvalImages = c.Train.Steps/3, c.Train.FTSteps/3, 256
+	return c
+}
+
+// IsCached reports whether every stage of the sweep is in its cache, so
+// that Sweep only reads files.
+func (c SweepConfig) IsCached() bool {
+	if c.CacheDir == "" {
+		return false
+	}
+	for _, n := range c.Ns {
+		for _, s := range c.Seeds {
+			for _, stage := range []string{"vqq", "vqft"} {
+				if _, ok := c.loadEntry(c.key(stage, n, s)); !ok {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// DefaultCacheDir is where `tokenscale lab` and the notebook keep runs:
+// <user cache dir>/tokenscale/lab, or out/lab-cache when there is none.
+func DefaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "tokenscale", "lab")
+	}
+	return filepath.Join("out", "lab-cache")
+}
+
 // Validate checks the sweep.
 func (c SweepConfig) Validate() error {
 	if err := c.Task.Validate(); err != nil {

@@ -67,6 +67,11 @@ type TaskConfig struct {
 	LocalFraction float64
 	// QuestionsPerImage is the number of questions per image (default 1).
 	QuestionsPerImage int
+	// Shapes is the number of distinct shapes drawn, the first of
+	// ShapeNames (0: all three). With 1 every object is a circle, so shape
+	// questions ask only whether a cell is occupied and the task is mostly
+	// about colours, which a toy model learns much faster.
+	Shapes int
 }
 
 // withDefaults fills zero sizes from DefaultTask (not LocalFraction, which
@@ -83,6 +88,9 @@ func (c TaskConfig) withDefaults() TaskConfig {
 	}
 	if c.QuestionsPerImage == 0 {
 		c.QuestionsPerImage = 1
+	}
+	if c.Shapes == 0 {
+		c.Shapes = len(ShapeNames)
 	}
 	return c
 }
@@ -113,6 +121,8 @@ func (c TaskConfig) Validate() error {
 		return fmt.Errorf("lab: image size %d too small for a %d×%d grid (need ≥ %d)", c.ImageSize, c.Grid, c.Grid, 4*c.Grid)
 	case c.LocalFraction < 0 || c.LocalFraction > 1:
 		return fmt.Errorf("lab: local fraction %g outside [0, 1]", c.LocalFraction)
+	case c.Shapes < 0 || c.Shapes > len(ShapeNames):
+		return fmt.Errorf("lab: %d shapes, want 1 to %d", c.Shapes, len(ShapeNames))
 	case c.QuestionsPerImage < 1:
 		return fmt.Errorf("lab: %d questions per image", c.QuestionsPerImage)
 	}
@@ -177,7 +187,7 @@ func randomScene(cfg TaskConfig, rng *rand.Rand) Scene {
 	for _, c := range cells[:cfg.Objects] {
 		sc.Objects = append(sc.Objects, Object{
 			Row: c / cfg.Grid, Col: c % cfg.Grid,
-			Shape:  ShapeNames[rng.IntN(len(ShapeNames))],
+			Shape:  ShapeNames[rng.IntN(cfg.Shapes)],
 			Colour: ColourNames[rng.IntN(len(ColourNames))],
 		})
 	}
@@ -251,7 +261,7 @@ func askQuestion(cfg TaskConfig, sc Scene, rng *rand.Rand) QA {
 	}
 	switch rng.IntN(3) {
 	case 0:
-		shape := ShapeNames[rng.IntN(len(ShapeNames))]
+		shape := ShapeNames[rng.IntN(cfg.Shapes)]
 		n := 0
 		for _, o := range sc.Objects {
 			if o.Shape == shape {
@@ -270,7 +280,7 @@ func askQuestion(cfg TaskConfig, sc Scene, rng *rand.Rand) QA {
 		return QA{Question: fmt.Sprintf("how many %s shapes are there?", col), Answer: CountWords[n], Kind: Global}
 	default:
 		col := ColourNames[rng.IntN(len(ColourNames))]
-		shape := ShapeNames[rng.IntN(len(ShapeNames))]
+		shape := ShapeNames[rng.IntN(cfg.Shapes)]
 		ans := "no"
 		for _, o := range sc.Objects {
 			if o.Colour == col && o.Shape == shape {

@@ -1,0 +1,341 @@
+package plots
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/tokenscale/tokenscale/lib/lab"
+)
+
+// Figures of notebook 40 ("the scaling lab"): examples of the synthetic
+// task, training losses, and the lab's own versions of the paper's Figures
+// 8/9 (scaling-law fits, Eq. 21–22) and 11/12 (differences between the
+// configurations), per question kind.
+func init() {
+	Register(Spec{ID: "lab-task", Caption: "Examples of the scaling lab's synthetic task: images with one question and its answer each",
+		Options: `Param("seed", 1); Param("grid", 3); Param("objects", 4); Param("size", 24) image side in pixels; Param("local", 0.5) share of local questions; Param("count", 8)`,
+		Build:   buildLabTask})
+	Register(Spec{ID: "lab-loss", Caption: "Scaling lab: training loss of the question-fused model at each N (first seed)",
+		Options: `the sweep set with SetLabResult (default: a tiny demo sweep); LogY`,
+		Build:   buildLabLoss})
+	Register(Spec{ID: "lab-fig8", Paper: "Figure 8 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Question Queries, all questions and per kind",
+		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
+		Build:   func(o Options) (*Figure, error) { return buildLabFits(o, lab.Configs()[0], "lab-fig8") }})
+	Register(Spec{ID: "lab-fig9", Paper: "Figure 9 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Queries (ft), all questions and per kind",
+		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
+		Build:   func(o Options) (*Figure, error) { return buildLabFits(o, lab.Configs()[2], "lab-fig9") }})
+	Register(Spec{ID: "lab-fig11", Paper: "Figure 11 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per N, local and global questions",
+		Options: `SetLabResult`,
+		Build:   func(o Options) (*Figure, error) { return buildLabDiffs(o, lab.Configs()[2], "lab-fig11") }})
+	Register(Spec{ID: "lab-fig12", Paper: "Figure 12 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries) per N (same weights, question dropped), local and global questions",
+		Options: `SetLabResult`,
+		Build:   func(o Options) (*Figure, error) { return buildLabDiffs(o, lab.Configs()[1], "lab-fig12") }})
+}
+
+var (
+	labMu      sync.Mutex
+	labRes     *lab.Result
+	labLabel   string
+	labDemo    *lab.Result
+	labDemoErr error
+	labOnce    sync.Once
+)
+
+// SetLabResult sets the sweep the lab figures draw, with a label for their
+// titles (e.g. "quick sweep, 2 seeds"); nil restores the default demo.
+func SetLabResult(res *lab.Result, label string) {
+	labMu.Lock()
+	defer labMu.Unlock()
+	labRes, labLabel = res, label
+}
+
+// LabDemoSweep is the sweep the lab figures draw when none is set: two N,
+// one seed, a few steps of a tiny model — seconds, and too short to learn
+// the task; it shows the figures' form, not the findings.
+func LabDemoSweep() lab.SweepConfig {
+	return lab.SweepConfig{
+		Task:  lab.LabTask(),
+		Model: lab.ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
+		Train: lab.TrainConfig{Steps: 8, FTSteps: 4, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 32},
+		Ns:    []int{1, 4}, Seeds: []uint64{1},
+	}
+}
+
+func labResult() (*lab.Result, string, error) {
+	labMu.Lock()
+	r, l := labRes, labLabel
+	labMu.Unlock()
+	if r != nil {
+		return r, l, nil
+	}
+	labOnce.Do(func() { labDemo, labDemoErr = LabDemoSweep().Sweep(nil) })
+	return labDemo, "demo sweep (untrained: set a real one with SetLabResult)", labDemoErr
+}
+
+func buildLabTask(o Options) (*Figure, error) {
+	task := lab.LabTask()
+	p := func(name string, def float64) float64 { return o.ParamOr(name, def)[0] }
+	task.Grid, task.Objects, task.ImageSize = int(p("grid", 3)), int(p("objects", 4)), int(p("size", 24))
+	task.LocalFraction = p("local", 0.5)
+	n := int(p("count", 8))
+	if n < 1 || n > 48 {
+		return nil, fmt.Errorf("plots: lab-task: count %d outside [1, 48]", n)
+	}
+	samples, err := lab.Generate(task, n, uint64(p("seed", 1)))
+	if err != nil {
+		return nil, fmt.Errorf("plots: lab-task: %w", err)
+	}
+	var panels []*plot.Plot
+	for _, s := range samples {
+		q := s.Questions[0]
+		pl := plot.New()
+		pl.Title.Text = wrapWords(fmt.Sprintf("[%s] %s", q.Kind, q.Question), 30) + "\n→ " + q.Answer
+		pl.Title.TextStyle.Font.Size = TickSize
+		img := upscale(s.Image, 8)
+		pl.Add(plotter.NewImage(img, 0, 0, 1, 1))
+		pl.HideAxes()
+		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = 0, 1, 0, 1
+		panels = append(panels, pl)
+	}
+	cols := min(4, len(panels))
+	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %d shapes, %d px", task.Grid, task.Grid, task.Objects, task.ImageSize)
+	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
+	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
+	return f, nil
+}
+
+// wrapWords breaks s into lines of at most width characters at spaces.
+func wrapWords(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// upscale enlarges an image by nearest neighbour so that small task images
+// stay crisp in the figure.
+func upscale(src *image.RGBA, k int) *image.RGBA {
+	b := src.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
+	for y := range b.Dy() * k {
+		for x := range b.Dx() * k {
+			dst.SetRGBA(x, y, src.RGBAAt(b.Min.X+x/k, b.Min.Y+y/k))
+		}
+	}
+	return dst
+}
+
+func buildLabLoss(o Options) (*Figure, error) {
+	res, label, err := labResult()
+	if err != nil {
+		return nil, fmt.Errorf("plots: lab-loss: %w", err)
+	}
+	p := NewPlot("", "step", "training loss (cross-entropy of the answer word)")
+	var first uint64
+	found := false
+	for _, r := range res.Runs {
+		if r.Config == lab.Configs()[0] && (!found || r.Seed < first) {
+			first, found = r.Seed, true
+		}
+	}
+	var legend []LegendEntry
+	i := 0
+	for _, r := range res.Runs {
+		if r.Config != lab.Configs()[0] || r.Seed != first || len(r.Losses) == 0 {
+			continue
+		}
+		xy := make(plotter.XYs, len(r.Losses))
+		for s, l := range smooth(r.Losses, 10) {
+			xy[s] = plotter.XY{X: float64(s + 1), Y: l}
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = Shade(Blue, i, 8), vg.Points(1.5)
+		p.Add(l)
+		legend = append(legend, LegendEntry{Label: fmt.Sprintf("N = %d", r.N), Thumbs: []plot.Thumbnailer{l}})
+		i++
+	}
+	if i == 0 {
+		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses")
+	}
+	if o.LogYOr(false) {
+		SetLogY(p)
+	}
+	f := Single("", p, 0, 0)
+	f.Title = o.TitleOr(fmt.Sprintf("Scaling lab, Vision Question Queries: training loss (moving average of 10 steps), seed %d — %s", first, label))
+	f.Legend = legend
+	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5*vg.Inch)
+	return f, nil
+}
+
+// smooth is a trailing moving average over k values.
+func smooth(v []float64, k int) []float64 {
+	out := make([]float64, len(v))
+	s := 0.0
+	for i, x := range v {
+		s += x
+		if i >= k {
+			s -= v[i-k]
+		}
+		out[i] = s / float64(min(i+1, k))
+	}
+	return out
+}
+
+func buildLabFits(o Options, def, id string) (*Figure, error) {
+	res, label, err := labResult()
+	if err != nil {
+		return nil, fmt.Errorf("plots: %s: %w", id, err)
+	}
+	cfgs, err := Select("configuration", lab.Configs(), o.Configs)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Configs) == 0 {
+		cfgs = []string{def}
+	}
+	logX := o.LogXOr(true)
+	var panels []*plot.Plot
+	var legend []LegendEntry
+	for _, kind := range []string{"all", "local", "global"} {
+		title := map[string]string{"all": "all questions", "local": "local questions", "global": "global questions"}[kind]
+		p := NewPlot("", "N", "accuracy")
+		for ci, cfg := range cfgs {
+			ns, ps := res.Curve(cfg, kind)
+			if len(ns) == 0 {
+				return nil, fmt.Errorf("plots: %s: no %s points for %s", id, kind, cfg)
+			}
+			pc, lc := fitColors(ci)
+			pts := make(plotter.XYs, len(ns))
+			for i := range ns {
+				pts[i] = plotter.XY{X: ns[i], Y: ps[i]}
+			}
+			s, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, err
+			}
+			s.GlyphStyle = draw.GlyphStyle{Color: pc, Radius: vg.Points(3.2), Shape: draw.CircleGlyph{}}
+			p.Add(s)
+			if ci == 0 && kind == "all" {
+				legend = append(legend, LegendEntry{Label: "seed-averaged accuracy", Thumbs: []plot.Thumbnailer{s}})
+			}
+			f, ok := res.Fits[cfg], true
+			if kind != "all" {
+				f, ok = res.KindFits[cfg+"/"+kind]
+			}
+			if ok && !math.IsNaN(f.Alpha) {
+				cn, cp := f.Curve(ns[0], ns[len(ns)-1], 80)
+				curve := make(plotter.XYs, len(cn))
+				for i := range cn {
+					curve[i] = plotter.XY{X: cn[i], Y: cp[i]}
+				}
+				l, err := plotter.NewLine(curve)
+				if err != nil {
+					return nil, err
+				}
+				l.Color, l.Width = lc, vg.Points(1.8)
+				p.Add(l)
+				if kind == "all" {
+					legend = append(legend, LegendEntry{Label: fmt.Sprintf("%s: (c/N)^α, α = %s", cfg, minus(fmt.Sprintf("%.3f", f.Alpha))),
+						Thumbs: []plot.Thumbnailer{l}})
+				}
+				if len(cfgs) == 1 {
+					title += "   α = " + minus(fmt.Sprintf("%.3f", f.Alpha))
+				}
+			}
+		}
+		p.Title.Text = title
+		p.Title.TextStyle.Font.Size = LabelSize
+		p.Y.Tick.Marker = NiceTicks{N: 4}
+		if logX {
+			SetLog2X(p)
+			p.X.Tick.Marker = Log2Ticks{Every: 1}
+			p.X.Label.Text = "N (log₂ scale)"
+		}
+		panels = append(panels, p)
+	}
+	f := GridOf("", o.TitleOr(fmt.Sprintf("Scaling lab: %s — %s", strings.Join(cfgs, ", "), label)), panels, 3, 4*vg.Inch, 3.6*vg.Inch)
+	f.Legend = legend
+	f.Width, f.Height = o.SizeOr(f.Width, f.Height+0.4*vg.Inch)
+	return f, nil
+}
+
+func buildLabDiffs(o Options, other, id string) (*Figure, error) {
+	res, label, err := labResult()
+	if err != nil {
+		return nil, fmt.Errorf("plots: %s: %w", id, err)
+	}
+	vqq := lab.Configs()[0]
+	var panels []*plot.Plot
+	for _, kind := range []string{"local", "global"} {
+		var ns []int
+		var vals plotter.Values
+		for _, d := range res.Diffs {
+			if d.B == other && d.Kind == kind {
+				ns = append(ns, d.N)
+				vals = append(vals, d.Delta)
+			}
+		}
+		if len(vals) == 0 {
+			return nil, fmt.Errorf("plots: %s: no %s differences", id, kind)
+		}
+		p := NewPlot(fmt.Sprintf("%s questions: mean ΔP = %s", kind, minus(fmt.Sprintf("%+.3f", res.MeanDiff(other, kind)))), "N", "ΔP (accuracy)")
+		p.Title.TextStyle.Font.Size = LabelSize
+		pos, neg := make(plotter.Values, len(vals)), make(plotter.Values, len(vals))
+		for i, v := range vals {
+			if v >= 0 {
+				pos[i] = v
+			} else {
+				neg[i] = v
+			}
+		}
+		for i, part := range []plotter.Values{pos, neg} {
+			b, err := plotter.NewBarChart(part, vg.Points(18))
+			if err != nil {
+				return nil, err
+			}
+			b.Color, b.LineStyle.Width = Green, 0
+			if i == 1 {
+				b.Color = Red
+			}
+			p.Add(b)
+		}
+		labels := make([]string, len(ns))
+		for i, n := range ns {
+			labels[i] = fmt.Sprint(n)
+		}
+		p.NominalX(labels...)
+		zl, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 0}, {X: float64(len(ns)) - 0.5, Y: 0}})
+		if err != nil {
+			return nil, err
+		}
+		zl.Color, zl.Width = color.Black, vg.Points(0.8)
+		p.Add(zl)
+		panels = append(panels, p)
+	}
+	title := fmt.Sprintf("Scaling lab: ΔP = P(%s) − P(%s) — %s", vqq, other, label)
+	f := GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
+	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
+	return f, nil
+}
