@@ -133,6 +133,17 @@ func TestTable(t *testing.T) {
 	if strings.Contains(h, "<x>") {
 		t.Error("HTML does not escape cells")
 	}
+	if !strings.Contains(h, `text-align:right;font-variant-numeric:tabular-nums">22<`) {
+		t.Error("numeric cells are not right-aligned")
+	}
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{{"0.0335", true}, {"-1.99e-59", true}, {"10^-554", true}, {"—", true}, {"MME", false}, {"10^x", false}, {"", false}} {
+		if got := isNumber(tc.s); got != tc.want {
+			t.Errorf("isNumber(%q) = %v", tc.s, got)
+		}
+	}
 	var buf bytes.Buffer
 	SetTextOutput(&buf)
 	defer SetTextOutput(os.Stdout)

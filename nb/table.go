@@ -3,6 +3,7 @@ package nb
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -37,7 +38,11 @@ func (t *Table) HTML() string {
 	for _, r := range t.Rows {
 		b.WriteString("<tr>")
 		for _, c := range r {
-			fmt.Fprintf(&b, `<td style="padding:2px 8px;text-align:left">%s</td>`, html.EscapeString(c))
+			align := "left"
+			if isNumber(c) {
+				align = "right" // numbers line up on their last digit
+			}
+			fmt.Fprintf(&b, `<td style="padding:2px 8px;text-align:%s;font-variant-numeric:tabular-nums">%s</td>`, align, html.EscapeString(c))
 		}
 		b.WriteString("</tr>")
 	}
@@ -81,4 +86,18 @@ func (t *Table) Show() {
 // ShowTable is a shortcut for (&Table{...}).Show().
 func ShowTable(caption string, header []string, rows [][]string) {
 	(&Table{Caption: caption, Header: header, Rows: rows}).Show()
+}
+
+// isNumber reports whether a cell holds a number ("0.0335", "-1.2e+05",
+// "10^-554", "—" for a blank number).
+func isNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "—" {
+		return true
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return true
+	}
+	_, err := strconv.Atoi(strings.TrimPrefix(s, "10^"))
+	return strings.HasPrefix(s, "10^") && err == nil
 }
