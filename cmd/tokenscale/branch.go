@@ -13,11 +13,12 @@ import (
 func init() {
 	register(&command{
 		name:    "branch",
-		summary: "Section 3: branch divergence ĝ(n), Ê(n), bound and thresholds (estimate | measure)",
+		summary: "Section 3: branch divergence ĝ(n), Ê(n), bound and thresholds (estimate | measure | convert)",
 		run: func(env *cmdEnv, args []string) error {
 			return dispatch(env, "branch", map[string]func(*cmdEnv, []string) error{
 				"estimate": runBranchEstimate,
 				"measure":  runBranchMeasure,
+				"convert":  runBranchConvert,
 			}, args)
 		},
 	})
@@ -95,16 +96,29 @@ func (f *branchResultFlags) finish(env *cmdEnv, acc *branch.Accumulator, opts br
 }
 
 func runBranchEstimate(env *cmdEnv, args []string) error {
-	fs := newFlags(env, "branch estimate", `branch estimate --states FILE.json [flags]
+	fs := newFlags(env, "branch estimate", `branch estimate --states FILE.json|FILE.safetensors|DIR [flags]
 
-Estimates the Section-3 curves from hidden states you computed elsewhere.
-FILE is {"pairs":[{"chosen":[[…D floats…],…],"rejected":[[…],…]},…]}: the
-final hidden states (after the final norm, before the LM head) at the answer
-positions of each pair (- reads stdin). It is streamed: memory is bounded by
-one pair whatever the file size. Prints CSV with the header
-n,pairs,E,E_std,g,r,dg (one row per n ≥ 1; g, r, dg empty where undefined)
-and a summary (λ, thresholds, zero differences) on stderr.`)
-	states := fs.String("states", "", "hidden-states JSON file (required; - for stdin)")
+Estimates the Section-3 curves from hidden states you computed elsewhere:
+the final hidden states (after the final norm, before the LM head) at the
+answer positions of each pair. Two formats (picked by --format, by default
+from the name):
+
+  JSON (FILE.json, - for stdin):
+    {"pairs":[{"chosen":[[…D floats…],…],"rejected":[[…],…]},…]}
+  safetensors (FILE.safetensors, a sharded folder, or its .index.json):
+    one tensor pair per preference pair k, shape [L, D], dtype F32, F16,
+    BF16 or F64:  pair.<k>.chosen  pair.<k>.rejected
+    (e.g. pair.000123.chosen); pairs in increasing k; other tensors ignored.
+    Reads in seconds where JSON text takes minutes to parse ("branch
+    convert" rewrites a JSON file once).
+
+Both are streamed: memory is bounded by one pair (one per worker for
+safetensors) whatever the file size; the same values give the same output. Prints
+CSV with the header n,pairs,E,E_std,g,r,dg (one row per n ≥ 1; g, r, dg
+empty where undefined) and a summary (λ, thresholds, zero differences) on
+stderr.`)
+	states := fs.String("states", "", "hidden-states file: JSON (- for stdin) or safetensors (required)")
+	format := fs.String("format", "auto", "states format: auto (safetensors for *.safetensors, *.safetensors.index.json and folders; JSON otherwise), json or safetensors")
 	rf := addResultFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -119,6 +133,85 @@ and a summary (λ, thresholds, zero differences) on stderr.`)
 	if err != nil {
 		return err
 	}
+	fmtName := *format
+	switch fmtName {
+	case "auto":
+		fmtName = "json"
+		if *states != "-" {
+			fmtName = branch.StatesFormat(*states)
+		}
+	case "json", "safetensors":
+	default:
+		return usagef("branch estimate: --format %q: want auto, json or safetensors", *format)
+	}
+	if fmtName == "safetensors" && *states == "-" {
+		return usagef("branch estimate: safetensors states cannot come from stdin")
+	}
+	var acc branch.Accumulator
+	n := 0
+	start := time.Now()
+	last := start
+	add := func(c branch.PairCurve) error {
+		n++
+		if now := time.Now(); !*rf.quiet && now.Sub(last) >= 2*time.Second {
+			last = now
+			fmt.Fprintf(env.stderr, "%d pairs read (%.1fs)\n", n, now.Sub(start).Seconds())
+		}
+		return acc.Add(c)
+	}
+	po := branch.PairOptions{Psi: *rf.psiCSV != ""}
+	if fmtName == "safetensors" {
+		err = branch.ReadSafetensorsStates(*states, po, add)
+	} else {
+		var r io.Reader
+		name := *states
+		if name == "-" {
+			r, name = env.stdin, "<stdin>"
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				return usagef("branch estimate: %v", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		err = branch.ReadStates(r, name, po, add)
+	}
+	if err != nil {
+		return usagef("branch estimate: %v", err)
+	}
+	return rf.finish(env, &acc, opts)
+}
+
+func runBranchConvert(env *cmdEnv, args []string) error {
+	fs := newFlags(env, "branch convert", `branch convert --states FILE.json --out FILE.safetensors [--dtype F32]
+
+Rewrites a hidden-states JSON file ({"pairs":[{"chosen":[[…]],"rejected":[[…]]},…]},
+- for stdin) as safetensors, the binary format "branch estimate" reads in
+seconds: pair k becomes the tensors pair.<k>.chosen and pair.<k>.rejected
+(k zero-padded to 6 digits, e.g. pair.000123.chosen), shape [L, D]. The
+conversion streams: memory stays bounded by a batch of rows whatever the
+size of the input (the data goes through a temporary file next to --out).
+F32 rounds each value to float32, as hidden states usually are; F64 keeps
+every digit of the JSON text; BF16 and F16 halve the file again.`)
+	states := fs.String("states", "", "hidden-states JSON file (required; - for stdin)")
+	out := fs.String("out", "", "output .safetensors file (required)")
+	dtype := fs.String("dtype", "F32", "element type of the output: F32, F64, BF16 or F16")
+	quiet := fs.Bool("quiet", false, "no summary on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("branch convert: unexpected argument %q", fs.Arg(0))
+	}
+	if *states == "" || *out == "" {
+		return usagef("branch convert: --states FILE and --out FILE are required")
+	}
+	switch *dtype {
+	case "F32", "F64", "BF16", "F16":
+	default:
+		return usagef("branch convert: --dtype %q: want F32, F64, BF16 or F16", *dtype)
+	}
 	var r io.Reader
 	name := *states
 	if name == "-" {
@@ -126,27 +219,20 @@ and a summary (λ, thresholds, zero differences) on stderr.`)
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return usagef("branch estimate: %v", err)
+			return usagef("branch convert: %v", err)
 		}
 		defer f.Close()
 		r = f
 	}
-	var acc branch.Accumulator
-	n := 0
 	start := time.Now()
-	last := start
-	err = branch.ReadStates(r, name, branch.PairOptions{Psi: *rf.psiCSV != ""}, func(c branch.PairCurve) error {
-		n++
-		if now := time.Now(); !*rf.quiet && now.Sub(last) >= 2*time.Second {
-			last = now
-			fmt.Fprintf(env.stderr, "%d pairs read (%.1fs)\n", n, now.Sub(start).Seconds())
-		}
-		return acc.Add(c)
-	})
+	n, err := branch.ConvertStates(r, name, *out, *dtype)
 	if err != nil {
-		return usagef("branch estimate: %v", err)
+		return usagef("branch convert: %v", err)
 	}
-	return rf.finish(env, &acc, opts)
+	if !*quiet {
+		fmt.Fprintf(env.stderr, "wrote %d pairs to %s (%s, %.1fs)\n", n, *out, *dtype, time.Since(start).Seconds())
+	}
+	return nil
 }
 
 func runBranchMeasure(env *cmdEnv, args []string) error {

@@ -130,3 +130,46 @@ func TestBranchMeasureLlamaFolder(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestBranchConvertEstimate converts a JSON states file to safetensors and
+// checks that "branch estimate" prints the same CSV and ψ CSV from both
+// (the values are exact in float32), by extension and with --format.
+func TestBranchConvertEstimate(t *testing.T) {
+	p := writeStates(t, []float64{0.5, 3, 1.25}, 6)
+	dir := t.TempDir()
+	st := filepath.Join(dir, "states.safetensors")
+	if _, errOut, code := runCLI(t, "", "branch", "convert", "--states", p, "--out", st); code != 0 || !strings.Contains(errOut, "wrote 3 pairs") {
+		t.Fatalf("convert: exit %d: %s", code, errOut)
+	}
+	psiJ, psiS := filepath.Join(dir, "psi_j.csv"), filepath.Join(dir, "psi_s.csv")
+	want, _, code := runCLI(t, "", "branch", "estimate", "--states", p, "--quiet", "--psi-csv", psiJ)
+	if code != 0 || !strings.HasPrefix(want, "n,pairs,E,E_std,g,r,dg\n") {
+		t.Fatalf("json: exit %d: %s", code, want)
+	}
+	for _, args := range [][]string{{"--states", st}, {"--states", st, "--format", "safetensors"}} {
+		got, errOut, code := runCLI(t, "", append([]string{"branch", "estimate", "--quiet", "--psi-csv", psiS}, args...)...)
+		if code != 0 || got != want {
+			t.Errorf("%v: exit %d (%s), CSV\n%s\nwant\n%s", args, code, errOut, got, want)
+		}
+		a, _ := os.ReadFile(psiJ)
+		b, _ := os.ReadFile(psiS)
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%v: psi CSV differs", args)
+		}
+	}
+	// Bad input: one-line errors, exit 2.
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"pairs": [{"chosen": [[1, 2]]}]}`), 0o644)
+	for _, args := range [][]string{
+		{"branch", "convert", "--states", bad, "--out", filepath.Join(dir, "bad.safetensors")},
+		{"branch", "convert", "--states", p, "--out", filepath.Join(dir, "x.safetensors"), "--dtype", "I8"},
+		{"branch", "estimate", "--states", p, "--format", "safetensors"},
+		{"branch", "estimate", "--states", st, "--format", "xml"},
+		{"branch", "estimate", "--states", "-", "--format", "safetensors"},
+	} {
+		_, errOut, code := runCLI(t, "", args...)
+		if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

@@ -44,12 +44,25 @@
 // Inputs:
 //   - ReadStates streams a hidden-states JSON file of any size
 //     ({"pairs":[{"chosen":[[…]],"rejected":[[…]]},…]}), one pair in memory;
+//   - ReadSafetensorsStates reads the same states from safetensors (a file,
+//     a sharded folder or its index, through lib/safetensors' lazy pread
+//     reader): pair k is the two tensors pair.<k>.chosen and
+//     pair.<k>.rejected of shape [L, D] and dtype F32, F16, BF16 or F64
+//     (StatesWriter writes k zero-padded to 6 digits: pair.000123.chosen),
+//     pairs are taken in increasing k, other tensors are ignored. Parsing
+//     JSON text dominates at scale (300 pairs of 800 × 4096 are ~17 GB of
+//     text, minutes to parse); the binary file is read in seconds, a few
+//     pairs in parallel but summed in pair order, so the output is the
+//     same as a sequential read. StatesWriter writes such a file one state
+//     vector at a time (a hidden-state dump), and ConvertStates rewrites a
+//     JSON file as one, streaming;
 //   - LoadPairs reads Intel/orca_dpo_pairs JSONL (flat or chat-messages
 //     layout), DefaultPairs is a small set shipped with the package, and
 //     PairsOrDefault picks a file when present;
 //   - Measure runs the whole pipeline over a SequenceModel: the small
 //     deterministic ToyModel of this package (no checkpoint needed), or a
 //     Llama-2 chat checkpoint through the adapter in lib/branch/llamaseq
-//     (kept apart so this package does not depend on GoMLX). Each pair's
+//     (kept apart so this package does not depend on a model; it uses
+//     GoMLX's dtypes only through lib/safetensors). Each pair's
 //     curves are cached on disk so an interrupted run resumes.
 package branch
