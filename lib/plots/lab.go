@@ -22,7 +22,7 @@ import (
 // configurations), per question kind.
 func init() {
 	Register(Spec{ID: "lab-task", Caption: "Examples of the scaling lab's synthetic task: images with one question and its answer each",
-		Options: `Param("seed", 1); Param("grid", 3); Param("objects", 4); Param("size", 24) image side in pixels; Param("local", 0.5) share of local questions; Param("count", 8)`,
+		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 2); Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.5) share of local questions; Param("count", 8) (defaults: lab.LabTask())`,
 		Build:   buildLabTask})
 	Register(Spec{ID: "lab-loss", Caption: "Scaling lab: training loss of the question-fused model at each N (first seed)",
 		Options: `the sweep set with SetLabResult (default: a tiny demo sweep); LogY`,
@@ -84,8 +84,9 @@ func labResult() (*lab.Result, string, error) {
 func buildLabTask(o Options) (*Figure, error) {
 	task := lab.LabTask()
 	p := func(name string, def float64) float64 { return o.ParamOr(name, def)[0] }
-	task.Grid, task.Objects, task.ImageSize = int(p("grid", 3)), int(p("objects", 4)), int(p("size", 24))
-	task.LocalFraction = p("local", 0.5)
+	task.Grid, task.Objects, task.ImageSize = int(p("grid", float64(task.Grid))), int(p("objects", float64(task.Objects))), int(p("size", float64(task.ImageSize)))
+	task.Shapes = int(p("shapes", float64(task.Shapes)))
+	task.LocalFraction = p("local", task.LocalFraction)
 	n := int(p("count", 8))
 	if n < 1 || n > 48 {
 		return nil, fmt.Errorf("plots: lab-task: count %d outside [1, 48]", n)
@@ -100,14 +101,14 @@ func buildLabTask(o Options) (*Figure, error) {
 		pl := plot.New()
 		pl.Title.Text = wrapWords(fmt.Sprintf("[%s] %s", q.Kind, q.Question), 30) + "\n→ " + q.Answer
 		pl.Title.TextStyle.Font.Size = TickSize
-		img := upscale(s.Image, 8)
+		img := upscale(s.Image, max(1, 192/task.ImageSize))
 		pl.Add(plotter.NewImage(img, 0, 0, 1, 1))
 		pl.HideAxes()
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = 0, 1, 0, 1
 		panels = append(panels, pl)
 	}
 	cols := min(4, len(panels))
-	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %d shapes, %d px", task.Grid, task.Grid, task.Objects, task.ImageSize)
+	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %d objects of %d shape(s), %d px", task.Grid, task.Grid, task.Objects, task.Shapes, task.ImageSize)
 	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil
