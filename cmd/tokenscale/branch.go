@@ -118,6 +118,7 @@ CSV with the header n,pairs,E,E_std,g,r,dg (one row per n ≥ 1; g, r, dg
 empty where undefined) and a summary (λ, thresholds, zero differences) on
 stderr.`)
 	states := fs.String("states", "", "hidden-states file: JSON (- for stdin) or safetensors (required)")
+	workers := fs.Int("workers", 0, "safetensors: pairs computed at once, each holding one pair's states (0: min(GOMAXPROCS, 4))")
 	format := fs.String("format", "auto", "states format: auto (safetensors for *.safetensors, *.safetensors.index.json and folders; JSON otherwise), json or safetensors")
 	rf := addResultFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -144,6 +145,10 @@ stderr.`)
 	default:
 		return usagef("branch estimate: --format %q: want auto, json or safetensors", *format)
 	}
+	if *workers < 0 {
+		return usagef("branch estimate: --workers must be ≥ 0")
+	}
+	branch.StatesWorkers = *workers
 	if fmtName == "safetensors" && *states == "-" {
 		return usagef("branch estimate: safetensors states cannot come from stdin")
 	}

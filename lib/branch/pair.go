@@ -122,6 +122,8 @@ type PairStream struct {
 	eqSum  float64
 	nzA    int
 	nzB    int
+
+	x64, y64 []float64 // scratch of StepFloat32 with Psi
 }
 
 // NewPairStream starts the curve of one pair of hidden size dim.
@@ -144,19 +146,41 @@ func NewPairStream(dim int, opts PairOptions) (*PairStream, error) {
 
 // Step adds the hidden states x̂_t (chosen) and ŷ_t (rejected) of the next
 // answer position. Both must have the stream's hidden size and finite values.
-func (s *PairStream) Step(x, y []float64) error {
+func (s *PairStream) Step(x, y []float64) error { return step(s, x, y) }
+
+// StepFloat32 is Step for float32 hidden states (as models and safetensors
+// dumps hold them). Each value is widened exactly to float64, so the curve
+// is bit-identical to Step on the widened values; it only saves the copy.
+func (s *PairStream) StepFloat32(x, y []float32) error {
+	if s.opts.Psi {
+		if s.x64 == nil {
+			s.x64, s.y64 = make([]float64, s.d), make([]float64, s.d)
+		}
+		if len(x) != s.d || len(y) != s.d {
+			return fmt.Errorf("branch: step %d: hidden sizes %d (chosen) and %d (rejected), want %d", s.c.L+1, len(x), len(y), s.d)
+		}
+		for i := range x {
+			s.x64[i], s.y64[i] = float64(x[i]), float64(y[i])
+		}
+		return step(s, s.x64, s.y64)
+	}
+	return step(s, x, y)
+}
+
+func step[T float32 | float64](s *PairStream, x, y []T) error {
 	t := s.c.L + 1
 	if len(x) != s.d || len(y) != s.d {
 		return fmt.Errorf("branch: step %d: hidden sizes %d (chosen) and %d (rejected), want %d", t, len(x), len(y), s.d)
 	}
 	var sum, nn, xx, yy float64
 	for i := range x {
-		v := x[i] - y[i]
+		xi, yi := float64(x[i]), float64(y[i])
+		v := xi - yi
 		s.diff[i] = v
 		sum += v
 		nn += v * v
-		xx += x[i] * x[i]
-		yy += y[i] * y[i]
+		xx += xi * xi
+		yy += yi * yi
 	}
 	if isBad(nn) || isBad(xx) || isBad(yy) {
 		return fmt.Errorf("branch: step %d: hidden state has a non-finite value", t)
@@ -188,7 +212,8 @@ func (s *PairStream) Step(x, y []float64) error {
 	}
 	s.c.G = append(s.c.G, g)
 	if s.opts.Psi {
-		s.stepPsi(t, x, y, xx, yy)
+		// StepFloat32 widens the states before it gets here with Psi.
+		s.stepPsi(t, any(x).([]float64), any(y).([]float64), xx, yy)
 	}
 	s.c.L = t
 	return nil

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/dtypes/bfloat16"
@@ -211,9 +212,15 @@ func ReadSafetensorsStates(path string, opts PairOptions, fn func(PairCurve) err
 	return nil
 }
 
+// littleEndian reports whether the host stores numbers little-endian, as
+// safetensors does.
+var littleEndian = func() bool { one := uint16(1); return *(*byte)(unsafe.Pointer(&one)) == 1 }()
+
 // pairBufs is the reusable memory of one worker.
 type pairBufs struct {
 	raw  [2][]byte
+	conv [2][]float32 // big-endian hosts only
+	f64  [2][]float64 // F64 tensors
 	x, y []float64
 }
 
@@ -222,7 +229,8 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 	if l == 0 {
 		return PairCurve{D: dim, E: []float64{}, G: []float64{}, Proj2: []float64{}, Zero: []bool{}}, nil
 	}
-	var rows [2]func(t int, dst []float64)
+	var f32 [2][]float32 // the states of each side, as float32 or float64
+	var f64 [2][]float64
 	for side, in := range []safetensors.Info{p.chosen, p.rejected} {
 		dt, size := dtypes.Float32, 4 // F16 and BF16 are widened to F32 by lib/safetensors
 		if in.DType == "F64" {
@@ -236,20 +244,28 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 		if err := ck.ReadInto(in.Name, dt, raw); err != nil {
 			return PairCurve{}, fmt.Errorf("branch: %w", err)
 		}
-		if size == 4 {
-			rows[side] = func(t int, dst []float64) {
-				r := raw[t*dim*4 : (t+1)*dim*4]
-				for i := range dst {
-					dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:])))
-				}
+		switch {
+		case size == 4 && littleEndian:
+			// The data is little-endian like the host: view it in place.
+			f32[side] = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/4)
+		case size == 4:
+			if cap(b.conv[side]) < len(raw)/4 {
+				b.conv[side] = make([]float32, len(raw)/4)
 			}
-		} else {
-			rows[side] = func(t int, dst []float64) {
-				r := raw[t*dim*8 : (t+1)*dim*8]
-				for i := range dst {
-					dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(r[8*i:]))
-				}
+			v := b.conv[side][:len(raw)/4]
+			for i := range v {
+				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 			}
+			f32[side] = v
+		default:
+			if cap(b.f64[side]) < len(raw)/8 {
+				b.f64[side] = make([]float64, len(raw)/8)
+			}
+			v := b.f64[side][:len(raw)/8]
+			for i := range v {
+				v[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+			}
+			f64[side] = v
 		}
 	}
 	if cap(b.x) < dim {
@@ -261,9 +277,23 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 		return PairCurve{}, err
 	}
 	for t := 0; t < l; t++ {
-		rows[0](t, x)
-		rows[1](t, y)
-		if err := s.Step(x, y); err != nil {
+		var err error
+		r := t * dim
+		if f32[0] != nil && f32[1] != nil {
+			err = s.StepFloat32(f32[0][r:r+dim], f32[1][r:r+dim])
+		} else {
+			for side, dst := range [][]float64{x, y} {
+				if f32[side] != nil {
+					for i, v := range f32[side][r : r+dim] {
+						dst[i] = float64(v)
+					}
+				} else {
+					copy(dst, f64[side][r:r+dim])
+				}
+			}
+			err = s.Step(x, y)
+		}
+		if err != nil {
 			return PairCurve{}, fmt.Errorf("branch: %s: pair %d (%s, %s): %w", file, p.k, p.chosen.Name, p.rejected.Name, err)
 		}
 	}

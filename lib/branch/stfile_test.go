@@ -356,3 +356,56 @@ func TestStatesWriterPairs(t *testing.T) {
 		t.Fatalf("read %d pairs: %v", k, err)
 	}
 }
+
+// TestStepFloat32 checks StepFloat32 gives the same curve, bit for bit, as
+// Step on the widened values (with and without ψ), and a mixed-dtype pair
+// (F32 chosen, F64 rejected) reads like the JSON text.
+func TestStepFloat32(t *testing.T) {
+	pairs := genPairs(11, 6, f32)
+	for _, psi := range []bool{false, true} {
+		for k, p := range pairs {
+			l := min(len(p[0]), len(p[1]))
+			a, _ := NewPairStream(6, PairOptions{Psi: psi})
+			b, _ := NewPairStream(6, PairOptions{Psi: psi})
+			for i := 0; i < l; i++ {
+				x32, y32 := make([]float32, 6), make([]float32, 6)
+				for j := range x32 {
+					x32[j], y32[j] = float32(p[0][i][j]), float32(p[1][i][j])
+				}
+				if err := a.Step(p[0][i], p[1][i]); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.StepFloat32(x32, y32); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ja, _ := json.Marshal(a.Curve())
+			jb, _ := json.Marshal(b.Curve())
+			if !bytes.Equal(ja, jb) {
+				t.Errorf("psi=%v pair %d: StepFloat32 curve differs from Step", psi, k)
+			}
+		}
+	}
+	var entries []safetensors.Entry
+	for k, p := range pairs {
+		entries = append(entries, f32Entry(PairTensorName(k, "chosen"), p[0], 6))
+		b := make([]byte, 0, 8*6*len(p[1]))
+		for _, r := range p[1] {
+			for _, v := range r {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+			}
+		}
+		entries = append(entries, safetensors.Entry{Name: PairTensorName(k, "rejected"), DType: dtypes.Float64, Shape: []int{len(p[1]), 6}, Data: b})
+	}
+	path := filepath.Join(t.TempDir(), "mixed.safetensors")
+	if err := safetensors.Write(path, entries, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := csvOf(t, func(fn func(PairCurve) error) error {
+		return ReadStates(bytes.NewReader(statesJSON(pairs)), "states.json", PairOptions{Psi: true}, fn)
+	})
+	got := csvOf(t, func(fn func(PairCurve) error) error { return ReadSafetensorsStates(path, PairOptions{Psi: true}, fn) })
+	if got != want {
+		t.Errorf("mixed dtypes: CSV differs:\n%s\nwant\n%s", got, want)
+	}
+}
