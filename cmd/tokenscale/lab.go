@@ -48,6 +48,10 @@ sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 1500+400 steps.`)
 	cacheDir := fs.String("cache", "", "cache folder (default: <user cache dir>/tokenscale/lab, else out/lab-cache; \"none\" disables)")
 	noProgress := fs.Bool("no-progress", false, "no progress bar")
 	workers := fs.Int("workers", 2, "(N, seed) runs trained at once")
+	steps := fs.Int("steps", 0, "training steps of the question-fused model (default: the sweep's)")
+	ftSteps := fs.Int("ft-steps", -1, "fine-tuning steps of Vision Queries (ft) (default: the sweep's)")
+	trainImages := fs.Int("train-images", 0, "training images per seed (default: the sweep's)")
+	evalImages := fs.Int("eval-images", 0, "test images (default: the sweep's)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +94,18 @@ sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 1500+400 steps.`)
 		return usagef("lab: --workers %d: want ≥ 1", *workers)
 	}
 	cfg.Workers = *workers
+	if *steps > 0 {
+		cfg.Train.Steps = *steps
+	}
+	if *ftSteps >= 0 {
+		cfg.Train.FTSteps = *ftSteps
+	}
+	if *trainImages > 0 {
+		cfg.Train.TrainImages = *trainImages
+	}
+	if *evalImages > 0 {
+		cfg.Train.EvalImages = *evalImages
+	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
