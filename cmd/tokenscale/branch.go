@@ -251,13 +251,15 @@ model (no checkpoint needed); a directory is a Llama-2 Hugging Face folder
 (config.json, model.safetensors, tokenizer.model or --tokenizer). --pairs default uses the
 pair set shipped with tokenscale; otherwise an Intel/orca_dpo_pairs JSONL
 file (system/question/chosen/rejected, or the chat-messages layout). Output
-as "branch estimate".`)
+as "branch estimate". --dump-states also saves the answer states in the
+safetensors layout of "branch estimate", to recompute the curves later.`)
 	modelDir := fs.String("model", "", "Llama-2 checkpoint folder, or toy (required)")
 	pairsFile := fs.String("pairs", "", "preference pairs JSONL, or default (required)")
 	maxPairs := fs.Int("max-pairs", 0, "use only the first K pairs (0: all)")
 	maxAnswer := fs.Int("max-answer", branch.DefaultMaxAnswer, "compare at most this many answer tokens")
 	cache := fs.String("cache", "", "directory of per-pair results; an interrupted run resumes from it")
 	tokPath := fs.String("tokenizer", "", "SentencePiece tokenizer.model (default: DIR/tokenizer.model)")
+	dump := fs.String("dump-states", "", "also write every pair's answer states to this .safetensors file (pair.<k>.chosen/rejected, F32), for \"branch estimate --states\"; every pair then runs the model")
 	rf := addResultFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -303,9 +305,22 @@ as "branch estimate".`)
 			}
 		}
 	}
+	if *dump != "" {
+		w, err := branch.CreateStates(*dump, "F32")
+		if err != nil {
+			return usagef("branch measure: %v", err)
+		}
+		defer w.Abort() // no-op once closed
+		mo.Dump = w
+	}
 	acc, st, err := branch.Measure(model, pairs, mo)
 	if err != nil {
 		return err
+	}
+	if mo.Dump != nil {
+		if err := mo.Dump.Close(); err != nil {
+			return err
+		}
 	}
 	if !*rf.quiet {
 		fmt.Fprintf(env.stderr, "pairs: %d computed, %d from the cache, %d with an empty answer\n", st.Computed, st.Cached, st.Empty)

@@ -173,3 +173,17 @@ func TestBranchConvertEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestBranchMeasureDump dumps the toy model's states and checks that
+// "branch estimate" on the dump prints what "branch measure" printed.
+func TestBranchMeasureDump(t *testing.T) {
+	dump := filepath.Join(t.TempDir(), "dump.safetensors")
+	want, errOut, code := runCLI(t, "", "branch", "measure", "--model", "toy", "--pairs", "default", "--max-pairs", "3", "--quiet", "--dump-states", dump)
+	if code != 0 {
+		t.Fatalf("measure: exit %d: %s", code, errOut)
+	}
+	got, errOut, code := runCLI(t, "", "branch", "estimate", "--states", dump, "--quiet")
+	if code != 0 || got != want || !strings.HasPrefix(got, "n,pairs,E,E_std,g,r,dg\n") {
+		t.Errorf("estimate on the dump: exit %d (%s):\n%s\nwant\n%s", code, errOut, got, want)
+	}
+}

@@ -50,6 +50,12 @@ type MeasureOptions struct {
 	CacheDir string
 	// Progress, if set, is called after each pair.
 	Progress func(done, total int, cached bool)
+	// Dump, if set, also receives the answer states of every pair (pair i
+	// of pairs as the tensors pair.<i>.chosen and pair.<i>.rejected, see
+	// StatesWriter), so the curves can be recomputed later with
+	// ReadSafetensorsStates. With a Dump every pair runs the model: the
+	// cache holds curves, not states. The caller closes the writer.
+	Dump *StatesWriter
 }
 
 // MeasureStats counts what Measure did.
@@ -83,14 +89,17 @@ func Measure(m SequenceModel, pairs []Pair, opts MeasureOptions) (*Accumulator, 
 		var curve PairCurve
 		if opts.CacheDir != "" {
 			path = filepath.Join(opts.CacheDir, cacheKey(m.Name(), p, maxAns, opts.Pair)+".json")
-			if c, err := readCurve(path); err == nil {
-				curve, cached = c, true
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return nil, st, err
+			// With a Dump the states are needed: run the model, refresh the cache.
+			if opts.Dump == nil {
+				if c, err := readCurve(path); err == nil {
+					curve, cached = c, true
+				} else if !errors.Is(err, os.ErrNotExist) {
+					return nil, st, err
+				}
 			}
 		}
 		if !cached {
-			c, err := measurePair(m, p, maxAns, opts.Pair)
+			c, err := measurePair(m, p, maxAns, opts.Pair, opts.Dump, i)
 			if err != nil {
 				return nil, st, fmt.Errorf("branch: pair %d (%s): %w", i, p.Source, err)
 			}
@@ -141,7 +150,7 @@ func answerStates(m SequenceModel, system, question, answer string, maxAns int) 
 	return hs[seq.AnswerStart:end], nil
 }
 
-func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions) (PairCurve, error) {
+func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions, dump *StatesWriter, k int) (PairCurve, error) {
 	x, err := answerStates(m, p.System, p.Question, p.Chosen, maxAns)
 	if err != nil {
 		return PairCurve{}, fmt.Errorf("chosen: %w", err)
@@ -149,6 +158,11 @@ func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions) (PairCurve
 	y, err := answerStates(m, p.System, p.Question, p.Rejected, maxAns)
 	if err != nil {
 		return PairCurve{}, fmt.Errorf("rejected: %w", err)
+	}
+	if dump != nil {
+		if err := dump.WritePairFloat32(k, x, y); err != nil {
+			return PairCurve{}, err
+		}
 	}
 	l := min(len(x), len(y))
 	if l == 0 {
@@ -165,15 +179,11 @@ func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions) (PairCurve
 	if err != nil {
 		return PairCurve{}, err
 	}
-	a, b := make([]float64, dim), make([]float64, dim)
 	for t := 0; t < l; t++ {
 		if len(x[t]) != dim || len(y[t]) != dim {
 			return PairCurve{}, fmt.Errorf("step %d: hidden sizes %d and %d, want %d", t+1, len(x[t]), len(y[t]), dim)
 		}
-		for i := range a {
-			a[i], b[i] = float64(x[t][i]), float64(y[t][i])
-		}
-		if err := s.Step(a, b); err != nil {
+		if err := s.StepFloat32(x[t], y[t]); err != nil {
 			return PairCurve{}, err
 		}
 	}

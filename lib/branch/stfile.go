@@ -319,6 +319,7 @@ type StatesWriter struct {
 	open    bool
 	d       int
 	buf     []byte
+	row64   []float64
 	err     error
 }
 
@@ -446,6 +447,34 @@ func (w *StatesWriter) WritePair(k int, chosen, rejected [][]float64) error {
 		}
 		for _, r := range side.rows {
 			if err := w.Row(r); err != nil {
+				return err
+			}
+		}
+		if err := w.End(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WritePairFloat32 is WritePair for float32 states (as models return them).
+func (w *StatesWriter) WritePairFloat32(k int, chosen, rejected [][]float32) error {
+	for _, side := range []struct {
+		name string
+		rows [][]float32
+	}{{"chosen", chosen}, {"rejected", rejected}} {
+		if err := w.Begin(PairTensorName(k, side.name)); err != nil {
+			return err
+		}
+		for _, r := range side.rows {
+			if cap(w.row64) < len(r) {
+				w.row64 = make([]float64, len(r))
+			}
+			v := w.row64[:len(r)]
+			for i, x := range r {
+				v[i] = float64(x)
+			}
+			if err := w.Row(v); err != nil {
 				return err
 			}
 		}

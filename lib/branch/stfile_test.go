@@ -409,3 +409,39 @@ func TestStepFloat32(t *testing.T) {
 		t.Errorf("mixed dtypes: CSV differs:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestMeasureDump dumps the states of a toy-model measurement and checks
+// that reading the dump back gives the same CSVs as the measurement, even
+// when the curves are in the cache (a dump always runs the model).
+func TestMeasureDump(t *testing.T) {
+	pairs := DefaultPairs()[:4]
+	pairs = append(pairs, Pair{Question: "Q", Chosen: "", Rejected: "an answer", Source: "empty"})
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	if _, _, err := Measure(NewToyModel(), pairs, MeasureOptions{Pair: PairOptions{Psi: true}, CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "dump.safetensors")
+	w, err := CreateStates(path, "F32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, st, err := Measure(NewToyModel(), pairs, MeasureOptions{Pair: PairOptions{Psi: true}, CacheDir: cache, Dump: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st.Computed != len(pairs) || st.Cached != 0 {
+		t.Errorf("stats %+v: with a dump every pair runs the model", st)
+	}
+	var b bytes.Buffer
+	res := acc.Result(Options{})
+	WriteCSV(&b, res)
+	WritePsiCSV(&b, res.Psi)
+	got := csvOf(t, func(fn func(PairCurve) error) error { return ReadSafetensorsStates(path, PairOptions{Psi: true}, fn) })
+	if got != b.String() || res.Pairs != 4 || res.EmptyPairs != 1 {
+		t.Errorf("dump read back (%d pairs, %d empty):\n%s\nwant\n%s", res.Pairs, res.EmptyPairs, got, b.String())
+	}
+}
