@@ -42,7 +42,10 @@ def hf_decoder(a, rows, seq, dtype, dev):
                       num_hidden_layers=a.layers, num_attention_heads=a.heads, num_key_value_heads=a.heads,
                       rms_norm_eps=1e-6, rope_theta=1e4, max_position_embeddings=max(seq, 2048),
                       hidden_act="silu", initializer_range=0.02)
-    torch.set_default_dtype(dtype)
+    try:  # make the weights in dtype directly (a 7B model in float32 would need twice the memory)
+        torch.set_default_dtype(dtype)
+    except (TypeError, RuntimeError):
+        pass
     try:
         with torch.device(dev):
             m = LlamaModel(cfg)
@@ -106,6 +109,7 @@ def main():
         a.layers, a.hidden, a.heads, a.mlp, a.vision, a.question, a.n, a.vocab = 2, 64, 4, 256, 30, 5, 16, 1000
     dev = torch.device(a.device)
     dtype = torch.bfloat16 if a.dtype == "bf16" else torch.float32
+    torch.backends.cuda.matmul.allow_tf32 = False  # float32 means float32 (the Go side runs tf32=false)
     # The layout of lib/fusion (Layout.Build, vision question queries): vision,
     # question, placeholders vocab … vocab+N−2, eos = vocab−1.
     q = [1 + (i * 7919) % (a.vocab - 2) for i in range(a.question)]

@@ -2,19 +2,22 @@
 # bench/gpu/run.sh — run on a GPU machine, from the folder bench/gpu/build.sh wrote (out/gpu).
 # It needs no Go toolchain; the PyTorch sides need a python3 with torch (transformers if present).
 #
-# Steps (RUN_SH_STEPS, default "check tests llama fusion"; the plugin lookup always runs):
+# Steps, in this order (RUN_SH_STEPS picks; the plugin lookup always runs):
 #   (setup) find the CUDA PJRT plugin installed by pip (jax-cuda13-plugin + nvidia-* wheels) or by
 #           go-xla, without downloading anything, and export what go-xla needs (tokenscale gpu env)
 #   check   a matmul, its gradient and a bf16 dot on xla:cuda (tokenscale gpu check)
 #   tests   the golden parity tests (-test.run $RUN_SH_TESTS, default 'Golden|Reference|Matches') of
-#           lib/backend, llama, clip, vlm, fusion under xla:cuda, float32 with TF32 off
-#   llama   Llama-2-7B shape, bf16, random weights: prefill 1024 tokens and decode at batch 1 and 8,
-#           GoMLX (./llama7b) then PyTorch (llama7b_torch.py), joined by compare.py
+#           lib/llama, lib/clip and lib/vlm under xla:cuda, float32 with TF32 off
 #   fusion  the paper-size fusion module on 1450 vision tokens + a 12-token question + N = 768
 #           queries, bf16 and float32 (TF32 off on both sides), GoMLX (./fusion) then PyTorch
+#   llama   Llama-2-7B shape, bf16, random weights: prefill 1024 tokens and decode at batch 1 and 8,
+#           GoMLX (./llama7b) then PyTorch (llama7b_torch.py), joined by compare.py
 #
 # Environment:
 #   RUN_SH_BACKEND=go  dry run without a GPU: the pure-Go backend, tiny benchmark sizes, no nvidia-smi
+#   RUN_SH_STEPS       which steps to run, e.g. "llama" (default "check tests llama fusion")
+#   RUN_SH_TESTS       the -test.run pattern of the tests step
+#   RUN_SH_DEADLINE    seconds after which no command is started or left running (default 570)
 #   HBM_BW             memory bandwidth in bytes/s for the decode bound (default: 4.8e12 on an H200,
 #                      else 3.35e12, the H100 SXM)
 #   PYTHON             the python with torch (default: the first of python3, /opt/torch/.venv/bin/python3,
@@ -35,6 +38,7 @@ mkdir -p "$res" "$logs"
 summary="$res/summary.txt"
 : >"$summary"
 say() { echo "$*" | tee -a "$summary"; }
+deadline="${RUN_SH_DEADLINE:-570}"
 steps=" ${RUN_SH_STEPS:-check tests llama fusion} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 status=0
@@ -44,6 +48,7 @@ finish() {
   say "run.sh: done ($(date -u +%H:%M:%S) UTC), status $status; results in $res"
   exit $status
 }
+trap 'fail "interrupted"; finish' TERM INT
 
 py=""
 for p in ${PYTHON:-} python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
@@ -83,12 +88,19 @@ esac
 day="$(date -u +%Y-%m-%d)"
 say "python: ${py:-none with torch} $([ -n "$py" ] && "$py" -c 'import torch, sys; print("torch", torch.__version__, "python", sys.version.split()[0])')"
 
-# timed NAME CMD...: runs CMD with its output in logs/NAME.txt, prints the wall time.
+# timed NAME CMD...: runs CMD with its output in logs/NAME.txt, prints the wall time. Every command
+# ends by the deadline (RUN_SH_DEADLINE seconds after the start, default 570: the device tool stops a
+# command at 600 s), so that the logs are still packed and returned.
 timed() {
-  local name="$1" t0=$SECONDS rc
+  local name="$1" t0=$SECONDS rc left=$((deadline - SECONDS))
   shift
-  "$@" >"$logs/$name.txt" 2>&1
+  if [ $left -lt 15 ]; then
+    say "  $name: not run, the ${deadline} s deadline is reached"
+    return 124
+  fi
+  timeout "$left" "$@" >"$logs/$name.txt" 2>&1
   rc=$?
+  [ $rc = 124 ] && echo "run.sh: stopped at the ${deadline} s deadline" >>"$logs/$name.txt"
   say "  $name: exit $rc after $((SECONDS - t0)) s"
   [ $rc = 0 ] || { tail -5 "$logs/$name.txt" | tee -a "$summary"; }
   return $rc
@@ -138,18 +150,6 @@ pair() {
     fail "$name: compare.py"
 }
 
-if want llama; then
-  if [ $dry = 1 ]; then
-    la=(--config llama_tiny.json --dtype f32 --prefill 32 --decode 4 --batches 1,2 --reps 1)
-  else
-    la=(--config llama_7b.json --dtype bf16 --prefill 1024 --decode 63 --batches 1,8 --reps 3)
-  fi
-  cmp=(llama7b --config "${la[1]}" --bandwidth "$bw")
-  pair llama7b "$base" ./llama7b "${la[@]}" -- llama7b_torch.py "${la[@]}"
-  out="$res/${day}_${gpu_slug}_llama7b.md"
-  [ -s "$logs/llama7b.md" ] && cp "$logs/llama7b.md" "$out" && cat "$out" | tee -a "$summary"
-fi
-
 if want fusion; then
   fa=()
   [ $dry = 1 ] && fa=(--small --reps 3)
@@ -164,4 +164,16 @@ if want fusion; then
   done
   if [ -s "$out" ]; then cat "$out" | tee -a "$summary"; else rm -f "$out"; fi
 fi
+if want llama; then
+  if [ $dry = 1 ]; then
+    la=(--config llama_tiny.json --dtype f32 --prefill 32 --decode 4 --batches 1,2 --reps 1)
+  else
+    la=(--config llama_7b.json --dtype bf16 --prefill 1024 --decode 63 --batches 1,8 --reps 3)
+  fi
+  cmp=(llama7b --config "${la[1]}" --bandwidth "$bw")
+  pair llama7b "$base" ./llama7b "${la[@]}" -- llama7b_torch.py "${la[@]}"
+  out="$res/${day}_${gpu_slug}_llama7b.md"
+  [ -s "$logs/llama7b.md" ] && cp "$logs/llama7b.md" "$out" && cat "$out" | tee -a "$summary"
+fi
+
 finish

@@ -46,7 +46,10 @@ def build_hf(c, dtype, dev):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     cfg = LlamaConfig(**{k: v for k, v in c.items() if k not in ("architectures", "model_type", "torch_dtype")})
-    torch.set_default_dtype(dtype)
+    try:  # make the weights in dtype directly (a 7B model in float32 would need twice the memory)
+        torch.set_default_dtype(dtype)
+    except (TypeError, RuntimeError):
+        pass
     try:
         with torch.device(dev):
             m = LlamaForCausalLM(cfg)
