@@ -23,6 +23,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -62,13 +63,13 @@ func main() {
 	if *small {
 		s = sizes{layers: 2, hidden: 64, heads: 4, mlp: 256, vision: 30, question: 5, n: 16, vocab: 1000}
 	}
-	if err := run(s, *dtype, *reps); err != nil {
+	if err := run(os.Stdout, s, *dtype, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "fusion:", err)
 		os.Exit(1)
 	}
 }
 
-func run(s sizes, dtypeName string, reps int) error {
+func run(w io.Writer, s sizes, dtypeName string, reps int) error {
 	var dt dtypes.DType
 	switch dtypeName {
 	case "bf16":
@@ -110,8 +111,8 @@ func run(s sizes, dtypeName string, reps int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("# GoMLX lib/fusion, random weights; backend %s (%s)\n", backend.Config(), be.Description())
-	fmt.Printf("impl gomlx\ndtype %s\nlayers %d\nhidden %d\nheads %d\nmlp %d\nvision %d\nquestion %d\nn %d\nseq %d\nfused %d\nparams %d\n",
+	fmt.Fprintf(w, "# GoMLX lib/fusion, random weights; backend %s (%s)\n", backend.Config(), be.Description())
+	fmt.Fprintf(w, "impl gomlx\ndtype %s\nlayers %d\nhidden %d\nheads %d\nmlp %d\nvision %d\nquestion %d\nn %d\nseq %d\nfused %d\nparams %d\n",
 		dtypeName, s.layers, s.hidden, s.heads, s.mlp, V, s.question, s.n, T, len(fused), dc.NumParams()+int64(rows*H))
 
 	store := model.NewStore()
@@ -158,7 +159,7 @@ func run(s sizes, dtypeName string, reps int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("first_call_s %.3f\n", time.Since(t0).Seconds())
+	fmt.Fprintf(w, "first_call_s %.3f\n", time.Since(t0).Seconds())
 	if _, err := call(); err != nil {
 		return err
 	}
@@ -171,6 +172,6 @@ func run(s sizes, dtypeName string, reps int) error {
 		ts[i] = time.Since(start).Seconds()
 	}
 	slices.Sort(ts)
-	fmt.Printf("output_sum %g\nlatency_s %.6f\nlatency_min_s %.6f\n", sum, ts[reps/2], ts[0])
+	fmt.Fprintf(w, "output_sum %g\nlatency_s %.6f\nlatency_min_s %.6f\n", sum, ts[reps/2], ts[0])
 	return nil
 }

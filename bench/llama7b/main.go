@@ -22,6 +22,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -48,13 +49,13 @@ func main() {
 	reps := flag.Int("reps", 3, "timed repetitions of each measure (median)")
 	small := flag.Bool("small", false, "use a tiny built-in configuration (CPU check)")
 	flag.Parse()
-	if err := run(*config, *small, *dtype, *prefill, *decode, *batches, *reps); err != nil {
+	if err := run(os.Stdout, *config, *small, *dtype, *prefill, *decode, *batches, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "llama7b:", err)
 		os.Exit(1)
 	}
 }
 
-func run(config string, small bool, dtype string, prefill, decode int, batchList string, reps int) error {
+func run(w io.Writer, config string, small bool, dtype string, prefill, decode int, batchList string, reps int) error {
 	cfg := &llama.Config{VocabSize: 32000, HiddenSize: 4096, IntermediateSize: 11008, NumLayers: 32,
 		NumHeads: 32, NumKVHeads: 32, RMSNormEps: 1e-5, RopeTheta: 10000, MaxPositions: 4096}
 	switch {
@@ -95,8 +96,8 @@ func run(config string, small bool, dtype string, prefill, decode int, batchList
 	if err != nil {
 		return err
 	}
-	fmt.Printf("# GoMLX lib/llama, random weights; backend %s (%s)\n", backend.Config(), m.Backend.Description())
-	fmt.Printf("impl gomlx\ndtype %s\nparams %d\ninit_s %.3f\n", dtype, cfg.NumParameters(), time.Since(t0).Seconds())
+	fmt.Fprintf(w, "# GoMLX lib/llama, random weights; backend %s (%s)\n", backend.Config(), m.Backend.Description())
+	fmt.Fprintf(w, "impl gomlx\ndtype %s\nparams %d\ninit_s %.3f\n", dtype, cfg.NumParameters(), time.Since(t0).Seconds())
 	prompt := make([]int, prefill)
 	for i := range prompt {
 		prompt[i] = 1 + (i*7919)%(cfg.VocabSize-1)
@@ -130,12 +131,12 @@ func run(config string, small bool, dtype string, prefill, decode int, batchList
 	if err := forward(); err != nil {
 		return fmt.Errorf("prefill: %w", err)
 	}
-	fmt.Printf("prefill_warmup_s %.3f\n", time.Since(t0).Seconds())
+	fmt.Fprintf(w, "prefill_warmup_s %.3f\n", time.Since(t0).Seconds())
 	preS, err := median(reps, forward)
 	if err != nil {
 		return fmt.Errorf("prefill: %w", err)
 	}
-	fmt.Printf("prefill_tokens %d\nprefill_s %.6f\n", prefill, preS)
+	fmt.Fprintf(w, "prefill_tokens %d\nprefill_s %.6f\n", prefill, preS)
 
 	// Decode: GenerateBatch with 1 and 1+D new tokens; no stop tokens.
 	for _, b := range batches {
@@ -159,7 +160,7 @@ func run(config string, small bool, dtype string, prefill, decode int, batchList
 		if err := gen(1 + decode)(); err != nil {
 			return fmt.Errorf("decode batch %d: %w", b, err)
 		}
-		fmt.Printf("decode_b%d_warmup_s %.3f\n", b, time.Since(t0).Seconds())
+		fmt.Fprintf(w, "decode_b%d_warmup_s %.3f\n", b, time.Since(t0).Seconds())
 		short, err := median(reps, gen(1))
 		if err != nil {
 			return fmt.Errorf("decode batch %d: %w", b, err)
@@ -168,7 +169,7 @@ func run(config string, small bool, dtype string, prefill, decode int, batchList
 		if err != nil {
 			return fmt.Errorf("decode batch %d: %w", b, err)
 		}
-		fmt.Printf("decode_b%d_context %d\ndecode_b%d_steps %d\ndecode_b%d_s_per_step %.6f\n",
+		fmt.Fprintf(w, "decode_b%d_context %d\ndecode_b%d_steps %d\ndecode_b%d_s_per_step %.6f\n",
 			b, prefill, b, decode, b, (long-short)/float64(decode))
 	}
 	return nil
