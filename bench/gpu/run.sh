@@ -15,7 +15,7 @@
 #
 # Environment:
 #   RUN_SH_BACKEND=go  dry run without a GPU: the pure-Go backend, tiny benchmark sizes, no nvidia-smi
-#   RUN_SH_STEPS       which steps to run, e.g. "llama" (default "check tests llama fusion")
+#   RUN_SH_STEPS       which steps to run, e.g. "llama" (default "check tests fusion llama")
 #   RUN_SH_TESTS       the -test.run pattern of the tests step
 #   RUN_SH_DEADLINE    seconds after which no command is started or left running (default 570)
 #   HBM_BW             memory bandwidth in bytes/s for the decode bound (default: 4.8e12 on an H200,
@@ -39,7 +39,7 @@ summary="$res/summary.txt"
 : >"$summary"
 say() { echo "$*" | tee -a "$summary"; }
 deadline="${RUN_SH_DEADLINE:-570}"
-steps=" ${RUN_SH_STEPS:-check tests llama fusion} "
+steps=" ${RUN_SH_STEPS:-check tests fusion llama} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 status=0
 fail() { say "FAILED: $*"; status=1; }
