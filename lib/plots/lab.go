@@ -78,7 +78,7 @@ func labResult() (*lab.Result, string, error) {
 		return r, l, nil
 	}
 	labOnce.Do(func() { labDemo, labDemoErr = LabDemoSweep().Sweep(nil) })
-	return labDemo, "demo sweep (untrained: set a real one with SetLabResult)", labDemoErr
+	return labDemo, "untrained demo", labDemoErr
 }
 
 func buildLabTask(o Options) (*Figure, error) {
@@ -112,6 +112,19 @@ func buildLabTask(o Options) (*Figure, error) {
 	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil
+}
+
+// shortCfg abbreviates the paper's configuration names for titles.
+func shortCfg(c string) string {
+	switch c {
+	case lab.Configs()[0]:
+		return "VQQ"
+	case lab.Configs()[1]:
+		return "VQ"
+	case lab.Configs()[2]:
+		return "VQ-ft"
+	}
+	return c
 }
 
 // wrapWords breaks s into lines of at most width characters at spaces.
@@ -184,7 +197,7 @@ func buildLabLoss(o Options) (*Figure, error) {
 		SetLogY(p)
 	}
 	f := Single("", p, 0, 0)
-	f.Title = o.TitleOr(fmt.Sprintf("Scaling lab, Vision Question Queries: training loss (moving average of 10 steps), seed %d — %s", first, label))
+	f.Title = o.TitleOr(fmt.Sprintf("Lab, VQQ: training loss (moving average of 10 steps), seed %d — %s", first, label))
 	f.Legend = legend
 	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5*vg.Inch)
 	return f, nil
@@ -276,7 +289,11 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 		}
 		panels = append(panels, p)
 	}
-	f := GridOf("", o.TitleOr(fmt.Sprintf("Scaling lab: %s — %s", strings.Join(cfgs, ", "), label)), panels, 3, 4*vg.Inch, 3.6*vg.Inch)
+	short := make([]string, len(cfgs))
+	for i, c := range cfgs {
+		short[i] = shortCfg(c)
+	}
+	f := GridOf("", o.TitleOr(fmt.Sprintf("Lab: accuracy against N, %s — %s", strings.Join(short, ", "), label)), panels, 3, 4*vg.Inch, 3.6*vg.Inch)
 	f.Legend = legend
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height+0.4*vg.Inch)
 	return f, nil
@@ -335,7 +352,7 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 		p.Add(zl)
 		panels = append(panels, p)
 	}
-	title := fmt.Sprintf("Scaling lab: ΔP = P(%s) − P(%s) — %s", vqq, other, label)
+	title := fmt.Sprintf("Lab: ΔP = P(%s) − P(%s) — %s", shortCfg(vqq), shortCfg(other), label)
 	f := GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil
