@@ -38,8 +38,8 @@ Figures 11 and 12 per kind.
 
 Runs are cached on disk by configuration, N, seed, task, model, training
 and code version: a repeated sweep is instant and an interrupted one resumes.
---quick: N ∈ {1,2,4,8,16}, 2 seeds, 600+200 steps per N and seed; the full
-sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 1500+400 steps.`)
+--quick: N ∈ {1,2,4,8,16}, 2 seeds, 1500+300 steps per N and seed; the
+full sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 2500+500 steps.`)
 	quick := fs.Bool("quick", false, "the quick sweep (minutes on two cores)")
 	nList := fs.String("n", "", "comma-separated N grid (default: the sweep's)")
 	seed := fs.Uint64("seed", 1, "first seed; the sweep uses seeds S, S+1, …")

@@ -42,12 +42,14 @@ type SweepConfig struct {
 	Workers int `json:"-"`
 }
 
-// QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8, 16}, two seeds.
+// QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8, 16}, two seeds,
+// 1500 + 300 steps per N and seed.
 func QuickSweep() SweepConfig {
 	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: QuickTrain(), Ns: []int{1, 2, 4, 8, 16}, Seeds: []uint64{1, 2}, Workers: 2}
 }
 
-// FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, 8, 16, 32, 64}, three seeds.
+// FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, 8, 16, 32, 64}, three seeds,
+// 2500 + 500 steps per N and seed.
 func FullSweep() SweepConfig {
 	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32, 64}, Seeds: []uint64{1, 2, 3}, Workers: 2}
 }
@@ -55,7 +57,7 @@ func FullSweep() SweepConfig {
 // DemoSweep is the notebook's default when the quick sweep is not cached:
 // N ∈ {1, 4, 16}, one seed, a quarter of the quick training — about a
 // minute on two cores. It shows the form of the results, not the findings:
-// at 150 steps the model has barely started to read the image.
+// at that length the model has barely started to read the image.
 func DemoSweep() SweepConfig {
 	c := QuickSweep()
 	c.Ns, c.Seeds = []int{1, 4, 16}, []uint64{1}
@@ -199,6 +201,9 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("lab: cache %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
+		return fmt.Errorf("lab: cache %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
 		return fmt.Errorf("lab: cache %s: %w", path, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
