@@ -240,8 +240,9 @@ func TestSweepCacheAndDeterminism(t *testing.T) {
 			t.Errorf("resumed run %s N=%d differs from the first sweep", r.Config, r.N)
 		}
 	}
-	// Without a cache, the same seed gives the same runs.
-	cfg.CacheDir = ""
+	// Without a cache, the same seed gives the same runs, also with two
+	// runs trained at once.
+	cfg.CacheDir, cfg.Workers = "", 2
 	fresh, err := cfg.Sweep(nil)
 	if err != nil {
 		t.Fatal(err)
