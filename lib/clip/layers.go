@@ -21,14 +21,16 @@ func param(scope *model.Scope, g *Graph, name string) *Node {
 
 // layerNorm is torch.nn.LayerNorm over the last axis with the variables
 // weight and bias of scope: (x − mean)/sqrt(var + eps)·weight + bias, with
-// the biased variance.
+// the biased variance. It divides by Sqrt rather than multiplying by Rsqrt
+// because GoMLX v0.28 defines no gradient for Rsqrt, and the towers are
+// trained in stages 1–2.
 func layerNorm(scope *model.Scope, x *Node, eps float64) *Node {
 	g := x.Graph()
 	last := x.Rank() - 1
 	mean := ReduceAndKeep(x, ReduceMean, last)
 	centred := Sub(x, mean)
 	variance := ReduceAndKeep(Square(centred), ReduceMean, last)
-	normed := Mul(centred, Rsqrt(AddScalar(variance, eps)))
+	normed := Div(centred, Sqrt(AddScalar(variance, eps)))
 	return Add(Mul(normed, lead(param(scope, g, "weight"), x.Rank())), lead(param(scope, g, "bias"), x.Rank()))
 }
 
