@@ -48,3 +48,7 @@ figures:
 
 clean:
 	rm -rf out
+
+# Speed comparisons against a reference run, printed side by side (see bench/README.md).
+bench:
+	bench/llama_cpu.sh
