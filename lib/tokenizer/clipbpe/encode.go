@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tokenscale/tokenscale/lib/tokenizer/internal/pq"
 )
 
 // maxCache bounds the per-tokenizer cache of encoded pre-tokens.
@@ -279,48 +281,9 @@ type wcand struct {
 	leftID, rightID int32
 }
 
-func (a wcand) before(b wcand) bool {
+// Before orders merge candidates: lowest rank first, then the leftmost pair.
+func (a wcand) Before(b wcand) bool {
 	return a.rank < b.rank || (a.rank == b.rank && a.left < b.left)
-}
-
-type wheap []wcand
-
-func (h *wheap) push(c wcand) {
-	*h = append(*h, c)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s[i].before(s[p]) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *wheap) pop() wcand {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(s) {
-			break
-		}
-		best := l
-		if r := l + 1; r < len(s) && s[r].before(s[l]) {
-			best = r
-		}
-		if !s[best].before(s[i]) {
-			break
-		}
-		s[i], s[best] = s[best], s[i]
-		i = best
-	}
-	*h = s
-	return top
 }
 
 // bpe merges the bytes of one pre-token. CLIP's bpe() repeatedly takes the
@@ -339,7 +302,7 @@ func (t *Tokenizer) bpe(word string) []int {
 		syms[i] = wsym{id: id, prev: int32(i - 1), next: int32(i + 1), alive: true}
 	}
 	syms[n-1].next = -1
-	var h wheap
+	var h pq.Heap[wcand]
 	add := func(left int32) {
 		if left < 0 || !syms[left].alive {
 			return
@@ -352,7 +315,7 @@ func (t *Tokenizer) bpe(word string) []int {
 		if !ok {
 			return
 		}
-		h.push(wcand{rank: m.rank, left: left, right: right, leftID: syms[left].id, rightID: syms[right].id})
+		h.Push(wcand{rank: m.rank, left: left, right: right, leftID: syms[left].id, rightID: syms[right].id})
 	}
 	for i := 0; i < n-1; i++ {
 		add(int32(i))
@@ -362,7 +325,7 @@ func (t *Tokenizer) bpe(word string) []int {
 		rank := h[0].rank
 		pending = pending[:0]
 		for len(h) > 0 && h[0].rank == rank {
-			c := h.pop()
+			c := h.Pop()
 			l, r := &syms[c.left], &syms[c.right]
 			if !l.alive || !r.alive || l.next != c.right || l.id != c.leftID || r.id != c.rightID {
 				continue // stale

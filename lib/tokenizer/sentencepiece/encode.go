@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tokenscale/tokenscale/lib/tokenizer/internal/pq"
 )
 
 // replacementChar is U+FFFD in UTF-8.
@@ -69,53 +71,10 @@ type candidate struct {
 	size        int32
 }
 
-// before reports whether a is merged before b: higher score first, then the
+// Before reports whether a is merged before b: higher score first, then the
 // leftmost pair.
-func (a candidate) before(b candidate) bool {
+func (a candidate) Before(b candidate) bool {
 	return a.score > b.score || (a.score == b.score && a.left < b.left)
-}
-
-// agenda is a binary heap of candidates.
-type agenda []candidate
-
-func (h *agenda) push(c candidate) {
-	*h = append(*h, c)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !s[i].before(s[p]) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *agenda) pop() candidate {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= len(s) {
-			break
-		}
-		best := l
-		if r := l + 1; r < len(s) && s[r].before(s[l]) {
-			best = r
-		}
-		if !s[best].before(s[i]) {
-			break
-		}
-		s[i], s[best] = s[best], s[i]
-		i = best
-	}
-	*h = s
-	return top
 }
 
 // eachWord calls f with each independently mergeable span of the normalised
@@ -158,7 +117,7 @@ const (
 // scratch holds buffers reused across the words of one text.
 type scratch struct {
 	symbols []symbol
-	heap    agenda
+	heap    pq.Heap[candidate]
 }
 
 // bpe merges one independent span of the normalised text.
@@ -198,7 +157,7 @@ func (m *Model) bpe(norm []byte, emit func(p []byte, id int), sc *scratch) {
 		if !ok {
 			return
 		}
-		h.push(candidate{score: m.pieces[id].score, left: left, right: right, size: size})
+		h.Push(candidate{score: m.pieces[id].score, left: left, right: right, size: size})
 		if m.pieces[id].typ == Unused {
 			revMerge[string(p)] = [2]string{string(norm[l.start:l.end]), string(norm[r.start:r.end])}
 		}
@@ -207,7 +166,7 @@ func (m *Model) bpe(norm []byte, emit func(p []byte, id int), sc *scratch) {
 		maybeAdd(int32(i-1), int32(i))
 	}
 	for len(h) > 0 {
-		top := h.pop()
+		top := h.Pop()
 		l, r := &symbols[top.left], &symbols[top.right]
 		if l.start == l.end || r.start == r.end || (l.end-l.start)+(r.end-r.start) != top.size {
 			continue // stale: one side has been merged since
