@@ -29,19 +29,34 @@ import (
 // byte offset (from 0).
 func ReadStates(r io.Reader, name string, opts PairOptions, fn func(PairCurve) error) error {
 	s := &jscan{r: r, buf: make([]byte, 1<<20), name: name}
-	err := s.readTop(opts, fn)
-	if err != nil {
-		var ue userErr
-		if errors.As(err, &ue) {
+	st := &statesPair{opts: opts}
+	return s.finish(s.eachPair(func(idx int) error {
+		c, err := st.read(s, idx)
+		if err != nil {
 			return err
 		}
-		var oe offsetErr
-		if errors.As(err, &oe) {
-			return fmt.Errorf("branch: %s: offset %d: %v", name, oe.off, err)
+		if err := fn(c); err != nil {
+			return userErr{err}
 		}
-		return s.errf("%v", err)
+		return nil
+	}))
+}
+
+// finish turns an error of the scan into the reader's error: fn's errors
+// unchanged, parse errors with the file name and byte offset.
+func (s *jscan) finish(err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var ue userErr
+	if errors.As(err, &ue) {
+		return err
+	}
+	var oe offsetErr
+	if errors.As(err, &oe) {
+		return fmt.Errorf("branch: %s: offset %d: %v", s.name, oe.off, err)
+	}
+	return s.errf("%v", err)
 }
 
 // userErr is an error from fn, passed through unchanged.
@@ -406,9 +421,10 @@ func (s *jscan) object(field func(key string) error) error {
 	}
 }
 
-func (s *jscan) readTop(opts PairOptions, fn func(PairCurve) error) error {
+// eachPair walks the top-level object, skipping every key but "pairs", and
+// calls pair for each element of the "pairs" array, which pair must consume.
+func (s *jscan) eachPair(pair func(idx int) error) error {
 	seen := false
-	st := &statesPair{opts: opts}
 	err := s.object(func(k string) error {
 		if k != "pairs" {
 			return s.skip()
@@ -419,12 +435,8 @@ func (s *jscan) readTop(opts PairOptions, fn func(PairCurve) error) error {
 			return err
 		}
 		for idx := 0; ; idx++ {
-			c, err := st.read(s, idx)
-			if err != nil {
+			if err := pair(idx); err != nil {
 				return err
-			}
-			if err := fn(c); err != nil {
-				return userErr{err}
 			}
 			more, err := s.more(']')
 			if err != nil || !more {

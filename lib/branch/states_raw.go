@@ -24,53 +24,8 @@ type RawStatesVisitor interface {
 // Errors name the file and the byte offset, as ReadStates does.
 func ReadRawStates(r io.Reader, name string, v RawStatesVisitor) error {
 	s := &jscan{r: r, buf: make([]byte, 1<<20), name: name}
-	err := s.readTopRaw(v)
-	if err != nil {
-		var ue userErr
-		if errors.As(err, &ue) {
-			return err
-		}
-		var oe offsetErr
-		if errors.As(err, &oe) {
-			return fmt.Errorf("branch: %s: offset %d: %v", name, oe.off, err)
-		}
-		return s.errf("%v", err)
-	}
-	return nil
-}
-
-func (s *jscan) readTopRaw(v RawStatesVisitor) error {
-	seen := false
 	p := &statesPair{}
-	err := s.object(func(k string) error {
-		if k != "pairs" {
-			return s.skip()
-		}
-		seen = true
-		empty, err := s.open('[', ']')
-		if err != nil || empty {
-			return err
-		}
-		for idx := 0; ; idx++ {
-			if err := p.readRaw(s, idx, v); err != nil {
-				return err
-			}
-			more, err := s.more(']')
-			if err != nil || !more {
-				return err
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
-	if !seen {
-		return errors.New(`no "pairs" key`)
-	}
-	if c, err := s.peek(); err == nil {
-		return fmt.Errorf("unexpected %s after the top-level object", show(c))
-	}
-	return nil
+	return s.finish(s.eachPair(func(idx int) error { return p.readRaw(s, idx, v) }))
 }
 
 // readRaw reads one pair object, handing its rows to v.
