@@ -168,18 +168,11 @@ stderr.`)
 	if fmtName == "safetensors" {
 		err = branch.ReadSafetensorsStates(*states, po, add)
 	} else {
-		var r io.Reader
-		name := *states
-		if name == "-" {
-			r, name = env.stdin, "<stdin>"
-		} else {
-			f, err := os.Open(name)
-			if err != nil {
-				return usagef("branch estimate: %v", err)
-			}
-			defer f.Close()
-			r = f
+		r, name, closeIn, oerr := env.openInput(*states)
+		if oerr != nil {
+			return usagef("branch estimate: %v", oerr)
 		}
+		defer closeIn()
 		err = branch.ReadStates(r, name, po, add)
 	}
 	if err != nil {
@@ -217,18 +210,11 @@ every digit of the JSON text; BF16 and F16 halve the file again.`)
 	default:
 		return usagef("branch convert: --dtype %q: want F32, F64, BF16 or F16", *dtype)
 	}
-	var r io.Reader
-	name := *states
-	if name == "-" {
-		r, name = env.stdin, "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return usagef("branch convert: %v", err)
-		}
-		defer f.Close()
-		r = f
+	r, name, closeIn, err := env.openInput(*states)
+	if err != nil {
+		return usagef("branch convert: %v", err)
 	}
+	defer closeIn()
 	start := time.Now()
 	n, err := branch.ConvertStates(r, name, *out, *dtype)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -108,17 +107,11 @@ func runClipText(env *cmdEnv, args []string) error {
 
 // readPixels reads a [B][3][H][W] JSON array of numbers.
 func readPixels(env *cmdEnv, path string) (clip.Array, error) {
-	var r io.Reader
-	if path == "-" {
-		r = env.stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return clip.Array{}, err
-		}
-		defer f.Close()
-		r = f
+	r, _, closeIn, err := env.openInput(path)
+	if err != nil {
+		return clip.Array{}, err
 	}
+	defer closeIn()
 	var px [][][][]float32
 	if err := json.NewDecoder(bufio.NewReader(r)).Decode(&px); err != nil {
 		return clip.Array{}, fmt.Errorf("%s: want a JSON array [B][3][H][W] of numbers: %v", path, err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -69,18 +68,11 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 		return usagef("fit: --bootstrap must be ≥ 0 and --level in (0, 1)")
 	}
 
-	var r io.Reader
-	name := *file
-	if name == "-" {
-		r, name = env.stdin, "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return usagef("fit: %v", err)
-		}
-		defer f.Close()
-		r = f
+	r, name, closeIn, err := env.openInput(*file)
+	if err != nil {
+		return usagef("fit: %v", err)
 	}
+	defer closeIn()
 	groups, err := readTidy(r, name)
 	if err != nil {
 		return err

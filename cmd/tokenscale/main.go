@@ -35,6 +35,20 @@ type cmdEnv struct {
 
 var commands = map[string]*command{}
 
+// openInput opens the file a flag names, or standard input for "-". It
+// returns the reader, the name to use in error messages, and a close
+// function (a no-op for standard input).
+func (env *cmdEnv) openInput(path string) (io.Reader, string, func(), error) {
+	if path == "-" {
+		return env.stdin, "<stdin>", func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, path, nil, err
+	}
+	return f, path, func() { f.Close() }, nil
+}
+
 // register adds a subcommand; called from init functions.
 func register(c *command) {
 	if _, dup := commands[c.name]; dup {
