@@ -102,9 +102,7 @@ func buildFig13(o Options) (*Figure, error) {
 		}
 		p.Y.Tick.Marker = NiceTicks{N: 5}
 		if logX {
-			SetLog2X(p)
-			p.X.Tick.Marker = Log2Ticks{Every: 2}
-			p.X.Label.Text = "N (log₂ scale)"
+			SetNAxis(p, 2)
 		}
 		panels = append(panels, p)
 	}

@@ -93,9 +93,7 @@ func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, 
 		p.Y.Min, p.Y.Max = -0.03, 1.03
 		p.Y.Tick.Marker = NiceTicks{N: 5}
 		if logX {
-			SetLog2X(p)
-			p.X.Tick.Marker = Log2Ticks{}
-			p.X.Label.Text = "N (log₂ scale)"
+			SetNAxis(p, 0)
 		}
 		// The panel takes the left 64% of its cell; its legend the rest.
 		r, c := ci/cols, ci%cols

@@ -116,9 +116,7 @@ func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figur
 		p.Title.TextStyle.Font.Size = LabelSize
 		p.Y.Tick.Marker = NiceTicks{N: 4}
 		if logX {
-			SetLog2X(p)
-			p.X.Tick.Marker = Log2Ticks{Every: 2}
-			p.X.Label.Text = "N (log₂ scale)"
+			SetNAxis(p, 2)
 		}
 		if logY {
 			SetLogY(p)

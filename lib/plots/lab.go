@@ -283,9 +283,7 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 		p.Title.TextStyle.Font.Size = LabelSize
 		p.Y.Tick.Marker = NiceTicks{N: 4}
 		if logX {
-			SetLog2X(p)
-			p.X.Tick.Marker = Log2Ticks{Every: 1}
-			p.X.Label.Text = "N (log₂ scale)"
+			SetNAxis(p, 1)
 		}
 		panels = append(panels, p)
 	}

@@ -377,6 +377,14 @@ func SetLog2X(p *plot.Plot) {
 	p.X.Tick.Marker = Log2Ticks{}
 }
 
+// SetNAxis makes p's x-axis the paper's N axis: log₂ scale, ticks at powers
+// of two (ticks as Log2Ticks{Every: every}), labelled "N (log₂ scale)".
+func SetNAxis(p *plot.Plot, every int) {
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = Log2Ticks{Every: every}
+	p.X.Label.Text = "N (log₂ scale)"
+}
+
 // SetLogY makes p's y-axis logarithmic with decade ticks.
 func SetLogY(p *plot.Plot) {
 	p.Y.Scale = plot.LogScale{}
