@@ -90,6 +90,7 @@ func (c Config) LLMEmbeddings(root *model.Scope, fused, llmIDs, slotIdx *Node) *
 	}
 	proj := fusion.Linear(root.In(ScopeVLM).In("projection"), fused, D, std) // [F, D]
 	tok := llama.Embed(root.At(ScopeLLM), c.LLM.Llama(), llmIDs)
+	proj = ConvertDType(proj, tok.DType()) // the LLM's dtype (LLMConfig.DType); a no-op in float32
 	all := Concatenate([]*Node{Reshape(tok, B*L, D), proj}, 0)
 	return Gather(all, InsertAxes(slotIdx, -1)) // [B, L, D]
 }
