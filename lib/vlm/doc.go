@@ -18,9 +18,10 @@
 // the toy world: a word tokenizer, a Llama-2-like chat layout, random CLIP
 // and Llama folders written by code and a generated data set.
 //
-// The CLIP vision tower here is this package's own differentiable copy of
-// Hugging Face's CLIPVisionTransformer (checked against the shared golden
-// checkpoint), because stage 2 trains it; its variable names are Hugging
-// Face's and the authors' (vision_embed_merge, token_LF, pos_layrnorm), so
-// lib/clip reads the same checkpoints.
+// The vision side is lib/clip's: its vision tower (checked here against the
+// shared golden checkpoint) and the paper's head after it (pos_layrnorm,
+// clip.LocalMerge, clip.AppendNewLine), composed in the model's own store
+// under /clip with Hugging Face's names and the authors' (pos_layrnorm,
+// vision_embed_merge, token_LF), so lib/clip and this package read the
+// same checkpoints; weights no checkpoint holds are created lazily.
 package vlm

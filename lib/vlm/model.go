@@ -4,6 +4,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 )
@@ -56,12 +57,27 @@ type Outputs struct {
 	Fused  *Node // [F, H] fusion states at QED/EOS positions (row-major)
 }
 
-// VisionTokens runs the vision tower, the new LayerNorm and the local merge
-// over pixels [B·V, 3, S, S], giving [B·V·tokensPerView, H].
+// VisionStd is the standard deviation of the weights the vision side
+// creates when no checkpoint holds them: the CLIP tower's matrices and
+// embeddings (random models from configuration alone) and the paper's merge
+// convolution and new-line token (spec §3.3).
+const VisionStd = 0.02
+
+// VisionTokens is the paper's per-view vision pipeline (spec §3.3) over
+// pixels [B·V, 3, S, S], giving [B·V·tokensPerView, H]: lib/clip's vision
+// tower up to its last encoder layer, the new LayerNorm pos_layrnorm, the
+// class token dropped, the local merge with the nearest-neighbour residual
+// of the authors' code, and the new-line token token_LF. The weights live
+// under /clip/vision_model with Hugging Face's names (the new ones as the
+// authors name them: pos_layrnorm, vision_embed_merge, token_LF); those no
+// checkpoint provides are created lazily in the pixels' dtype (see
+// clip.DeclareVisionWeights and clip.DeclarePaperVisionWeights).
 func (c Config) VisionTokens(root *model.Scope, pixels *Node) *Node {
-	vm := root.In(ScopeCLIP).In("vision_model")
-	st := VisionTower(vm, c.Vision, pixels)
-	v := MergeViews(vm, c.Vision, st)
+	cs := root.At(ScopeCLIP)
+	cv := c.Vision.CLIP()
+	clip.DeclareVisionWeights(cs, cv, pixels.DType(), VisionStd)
+	clip.DeclarePaperVisionWeights(cs, cv.HiddenSize, pixels.DType(), VisionStd)
+	v := clip.PaperVisionTokens(cs, cv, pixels, false)
 	return Reshape(v, -1, c.Vision.Hidden)
 }
 

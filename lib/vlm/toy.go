@@ -240,13 +240,24 @@ func writeHF(dir string, cfg any, named map[string]*tensors.Tensor) error {
 // and text_projection (c.ProjectionDim wide): model.safetensors and a
 // config.json.
 func WriteRandomCLIP(dir string, c Config, seed int64) error {
+	cv := c.Vision.CLIP()
 	named, err := randomWeights(seed, func(scope *model.Scope, g *Graph) *Node {
-		px := Zeros(g, shapes.Make(dtypes.Float32, 1, 3, c.Vision.ImageSize, c.Vision.ImageSize))
-		return ReduceAllSum(VisionTower(scope.In("vision_model"), c.Vision, px))
+		clip.DeclareVisionWeights(scope, cv, dtypes.Float32, VisionStd)
+		px := Zeros(g, shapes.Make(dtypes.Float32, 1, 3, cv.ImageSize, cv.ImageSize))
+		states := clip.VisionHiddenStates(scope, cv, px, cv.NumHiddenLayers)
+		return ReduceAllSum(states[len(states)-1])
 	})
 	if err != nil {
 		return fmt.Errorf("vlm: random CLIP: %w", err)
 	}
+	// CLIP's post_layernorm, which the paper's model does not use, completes
+	// the Hugging Face layout (lib/clip loads the folder).
+	ones := make([]float32, cv.HiddenSize)
+	for i := range ones {
+		ones[i] = 1
+	}
+	named["vision_model.post_layernorm.weight"] = tensors.FromFlatDataAndDimensions(ones, cv.HiddenSize)
+	named["vision_model.post_layernorm.bias"] = tensors.FromFlatDataAndDimensions(make([]float32, cv.HiddenSize), cv.HiddenSize)
 	cfg := map[string]any{"model_type": "clip", "architectures": []string{"CLIPModel"}, "vision_config": c.Vision}
 	if t := c.Text; t != nil {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x7e47))
