@@ -13,10 +13,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tokenscale/tokenscale/lib/vision"
 	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
+	"github.com/tokenscale/tokenscale/lib/vision"
 )
 
 // The built-in ids of ForwardQuestion are what the real tokenizers give:
