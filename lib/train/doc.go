@@ -10,8 +10,10 @@
 //   - stages 2–3: next-token cross-entropy on answer and eos targets only
 //     (Eq. 20), with the LLM frozen;
 //
-// and the machinery around them: AdamW (GoMLX's Adam with decoupled weight
-// decay, applied to every trainable variable; β = 0.9/0.999, ε = 1e-8), the
+// and the machinery around them: AdamW (GoMLX's Adam, β = 0.9/0.999,
+// ε = 1e-8, with decoupled weight decay as torch's AdamW, applied as Hugging
+// Face Trainer does: not to biases and LayerNorm/RMSNorm weights, see
+// Decays; the default decay is 0, as Trainer's), the
 // cosine schedule with linear warm-up of Hugging Face's Trainer, gradient
 // accumulation (in-graph accumulators, averaged), clipping of the global
 // gradient norm (1.0), per-stage choice of trainable modules with the LLM

@@ -33,7 +33,7 @@ type Options struct {
 	Accum       int      `json:"grad_accum"`    // micro-batches per optimizer step
 	LR          float64  `json:"learning_rate"` // peak learning rate
 	WarmupRatio float64  `json:"warmup_ratio"`  // of Steps (0.03 stage 2/3, 0.1 stage 1)
-	WeightDecay float64  `json:"weight_decay"`  // AdamW decoupled decay
+	WeightDecay float64  `json:"weight_decay"`  // AdamW decoupled decay, not on biases and norm weights (see Decays); 0 as in HF Trainer
 	ClipNorm    float64  `json:"clip_norm"`     // global gradient-norm clip (1.0)
 	Train       []string `json:"train"`         // modules updated: vision, merge, fusion, projection (stages 2–3); vision, merge, fusion, text (stage 1)
 	Seed        uint64   `json:"seed"`          // data order
@@ -136,7 +136,7 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 	}
 	t := &Trainer{Model: m, Opt: opt, Examples: examples, mode: m.Config.FusionMode()}
 	t.lrVar = optimizer.LearningRateVarWithValue(m.Store.RootScope(), dtypes.Float32, opt.LR)
-	adam := optimizer.Adam().Betas(0.9, 0.999).Epsilon(1e-8).WeightDecay(opt.WeightDecay).Done().(gradOptimizer)
+	adam := NewAdamW(opt.WeightDecay)
 	build := func(apply bool) func(scope *model.Scope, in []*Node) []*Node {
 		return func(scope *model.Scope, in []*Node) []*Node {
 			m.Store.SetTraining(in[0].Graph(), true)
