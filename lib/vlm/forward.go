@@ -5,6 +5,7 @@ import (
 	"image"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -147,30 +148,73 @@ type StagedOutput struct {
 	// Stages are the wall times, in order. Each includes building and
 	// compiling the stage's graph and initialising the variables it uses
 	// for the first time (CLIP, merge, fusion and projection start from
-	// their initialisers unless loaded).
+	// their initialisers unless loaded); the LLM stage does not include
+	// StageOptions.BeforeLLM.
 	Stages []StageTime
+	// Params counts the parameters the stages used, by part (PartOf:
+	// "vision", "merge", "fusion", "projection", "llm").
+	Params map[string]int64
 	// Logits [B, L, V] float32 are the LLM's logits.
 	Logits *tensors.Tensor
 	// Embeddings is the dtype of the LLM input embeddings (the LLM dtype).
 	Embeddings dtypes.DType
 }
 
+// StageOptions are the options of ForwardStages.
+type StageOptions struct {
+	// Progress, when set, is called with a stage's name before it starts.
+	Progress func(stage string)
+	// Release deletes the CLIP and merge weights from the store after the
+	// vision stage and the fusion weights after the fusion stage (and
+	// returns the memory to the system), for a one-shot forward of a model
+	// too large to hold whole: the model cannot run these stages again.
+	Release bool
+	// BeforeLLM, when set, runs after the fusion stage (and its release)
+	// and before the projection stage: e.g. RandomLLM, so that with Release
+	// the LLM's weights never share memory with the vision and fusion ones.
+	BeforeLLM func() error
+}
+
 // ForwardStages runs the model of Figure 5 over a batch, one compiled
 // graph per stage (vision → fusion → projection → LLM, the same functions
-// Forward chains in one graph), and times each stage. progress, when set,
-// is called with a stage's name before it starts. Intermediate tensors are
-// freed as soon as the next stage has used them.
-func (m *Model) ForwardStages(in *Inputs, progress func(stage string)) (out *StagedOutput, err error) {
+// Forward chains in one graph), and times each stage. Intermediate tensors
+// are freed as soon as the next stage has used them.
+func (m *Model) ForwardStages(in *Inputs, opt StageOptions) (out *StagedOutput, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("vlm: forward: %v", r)
 		}
 	}()
 	c := m.Config
-	out = &StagedOutput{}
+	out = &StagedOutput{Params: map[string]int64{}}
+	count := func() {
+		now := map[string]int64{}
+		for v := range m.Store.IterVariables() {
+			if p := PartOf(v.Path()); p != "" {
+				now[p] += int64(v.Shape().Size())
+			}
+		}
+		for p, n := range now {
+			out.Params[p] = max(out.Params[p], n)
+		}
+	}
+	release := func(scopes ...string) error {
+		if !opt.Release {
+			return nil
+		}
+		count()
+		for _, s := range scopes {
+			if err := m.Store.DeleteVariablesInScope(s); err != nil {
+				return fmt.Errorf("vlm: forward: release %s: %w", s, err)
+			}
+		}
+		debug.FreeOSMemory() // twice: the pure-Go backend pools freed buffers until the second collection
+		debug.FreeOSMemory()
+		return nil
+	}
 	run := func(name string, fn func(scope *model.Scope, xs []*Node) *Node, args ...any) (*tensors.Tensor, error) {
-		if progress != nil {
-			progress(name)
+		if opt.Progress != nil {
+			opt.Progress(name)
 		}
 		start := time.Now()
 		exec, err := model.NewExec(m.Backend, m.Store, fn)
@@ -184,9 +228,9 @@ func (m *Model) ForwardStages(in *Inputs, progress func(stage string)) (out *Sta
 		if m.Loader.Err != nil {
 			return nil, m.Loader.Err
 		}
-		_ = res[0].Shape() // results are ready when the call returns on the pure-Go backend
 		exec.Finalize()
 		out.Stages = append(out.Stages, StageTime{name, time.Since(start)})
+		count()
 		return res[0], nil
 	}
 	x := in.List
@@ -194,6 +238,9 @@ func (m *Model) ForwardStages(in *Inputs, progress func(stage string)) (out *Sta
 		return c.VisionTokens(scope, xs[0])
 	}, x[inPixels])
 	if err != nil {
+		return nil, err
+	}
+	if err := release("/" + ScopeCLIP + "/vision_model"); err != nil {
 		return nil, err
 	}
 	fused, err := run(StageFusion, func(scope *model.Scope, xs []*Node) *Node {
@@ -204,6 +251,14 @@ func (m *Model) ForwardStages(in *Inputs, progress func(stage string)) (out *Sta
 	vt.FinalizeAll()
 	if err != nil {
 		return nil, err
+	}
+	if err := release("/" + ScopeFusion); err != nil {
+		return nil, err
+	}
+	if opt.BeforeLLM != nil {
+		if err := opt.BeforeLLM(); err != nil {
+			return nil, err
+		}
 	}
 	emb, err := run(StageProjection, func(scope *model.Scope, xs []*Node) *Node {
 		return c.LLMEmbeddings(scope, xs[0], xs[1], xs[2])

@@ -86,7 +86,7 @@ func stagedToy(t *testing.T, dtype string) (*Model, *Inputs, *StagedOutput) {
 		t.Fatal(err)
 	}
 	var seen []string
-	out, err := m.ForwardStages(in, func(s string) { seen = append(seen, s) })
+	out, err := m.ForwardStages(in, StageOptions{Progress: func(s string) { seen = append(seen, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,5 +281,66 @@ func TestTopLogits(t *testing.T) {
 				t.Errorf("value %d: %g, want %g", i, val[i], tc.x[j])
 			}
 		}
+	}
+}
+
+// With Release the vision and fusion weights leave the store after their
+// stages and the LLM is made just before the projection (BeforeLLM); the
+// logits are those of the plain staged forward, and the parameters the
+// stages used are the closed-form counts.
+func TestForwardStagesRelease(t *testing.T) {
+	_, _, plain := stagedToy(t, LLMBFloat16)
+	c := ToyConfig(4)
+	c.LLM.DType = LLMBFloat16
+	m, err := New(c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := c.ImageExample(vision.Scene(48, 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.MakeInputs([]Example{ex}, c.FusionMode(), Shapes{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	out, err := m.ForwardStages(in, StageOptions{
+		Release:   true,
+		Progress:  func(s string) { order = append(order, s) },
+		BeforeLLM: func() error { order = append(order, "llm weights"); return m.RandomLLM(11, nil) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{StageVision, StageFusion, "llm weights", StageProjection, StageLLM}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	if !slices.Equal(tensors.MustCopyFlatData[float32](out.Logits), tensors.MustCopyFlatData[float32](plain.Logits)) {
+		t.Errorf("logits with Release differ from the plain staged forward")
+	}
+	for v := range m.Store.IterVariables() {
+		if p := PartOf(v.Path()); p == "vision" || p == "merge" || p == "fusion" {
+			t.Errorf("%s still in the store after Release", v.Path())
+		}
+	}
+	p := c.Params()
+	for part, want := range map[string]int64{"vision": p.Vision, "merge": p.Merge, "fusion": p.Fusion, "projection": p.Projection, "llm": p.LLM} {
+		if out.Params[part] != want {
+			t.Errorf("%s: %d parameters used, closed form %d", part, out.Params[part], want)
+		}
+	}
+}
+
+func TestQuestionExampleErrors(t *testing.T) {
+	c := ToyConfig(4)
+	c.Tokenizer = "bytes"
+	if _, err := c.QuestionExample(make([]float32, 3*16*16), 1); err == nil || !strings.Contains(err.Error(), "bytes") {
+		t.Errorf("unknown tokenizer: err %v", err)
+	}
+	c = ToyConfig(4)
+	c.HD = 9
+	if _, err := c.ImageExample(vision.Scene(32, 32)); err == nil {
+		t.Errorf("ImageExample with hd 9: no error")
 	}
 }
