@@ -31,6 +31,7 @@ type trainFlags struct {
 	lr, warmup, wd, clip           *float64
 	parts, mode, logPath, identity *string
 	maskOutliers                   *bool
+	textPos                        *int
 	seed                           *uint64
 	quiet                          *bool
 }
@@ -45,9 +46,10 @@ func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *tra
 		warmup:       fs.Float64("warmup", 0.03, "warm-up ratio of the cosine schedule (the paper: 0.03 for stages 2–3)"),
 		wd:           fs.Float64("weight-decay", 0, "AdamW weight decay"),
 		clip:         fs.Float64("clip", 1, "clip the global gradient norm at this value (0: off)"),
-		parts:        fs.String("train", "", "modules to train (default: vision,merge,fusion,projection; stage 1: vision,merge,fusion, plus text if wanted); the LLM is always frozen"),
+		parts:        fs.String("train", "", "modules to train (default: vision,merge,fusion,projection; stage 1: vision,merge,fusion,text as in App. C); the LLM is always frozen"),
 		identity:     fs.String("identity", "code", "stage 1: rows of the identity loss: code (placeholders + eos, the authors' code) or paper (placeholders only, Eq. 19)"),
 		maskOutliers: fs.Bool("mask-outliers", true, "stage 1: zero text-embedding entries outside mean ± 1 std (the authors' code)"),
+		textPos:      fs.Int("text-positions", train.PaperTextPositions, "stage 1: grow the CLIP text tower's position table to this many rows (the paper: 512; 0 keeps it)"),
 		mode:         fs.String("mode", "", "input configuration: vqq (question fused), vq or vq-ft (question dropped); empty keeps the model's"),
 		logPath:      fs.String("log", "", "append per-step loss/grad-norm/lr JSONL here (default <out>/log.jsonl)"),
 		seed:         fs.Uint64("seed", 1, "data-order seed"),
@@ -78,6 +80,9 @@ func (f *trainFlags) options(stage int) (train.Options, error) {
 	o := train.Options{Stage: stage, Steps: *f.steps, BatchSize: *f.batch, Accum: *f.accum, LR: *f.lr,
 		WarmupRatio: *f.warmup, WeightDecay: *f.wd, ClipNorm: *f.clip, Train: parts, Seed: *f.seed,
 		Identity: idr, MaskOutliers: *f.maskOutliers}
+	if stage == 1 {
+		o.TextPositions = *f.textPos
+	}
 	if *f.steps <= 0 || *f.batch <= 0 || *f.accum <= 0 || !(*f.lr > 0) {
 		return o, usagef("train: --steps, --batch, --accum and --lr must be positive")
 	}

@@ -260,13 +260,23 @@ func (m *Model) ExtendTextPositions(n int, seed uint64) error {
 	if !m.HasText {
 		return fmt.Errorf("clip: %s has no text tower", m.Dir)
 	}
-	path := varPath(m.Prefix, "text_model.embeddings.position_embedding.weight")
-	if err := extendTable(m.Store, path, n, seed); err != nil {
+	if err := ExtendTextPositionsIn(m.Store, m.Prefix, n, seed); err != nil {
 		return err
 	}
 	m.Config.Text.MaxPositionEmbeddings = max(m.Config.Text.MaxPositionEmbeddings, n)
 	m.resetExecs()
 	return nil
+}
+
+// ExtendTextPositionsIn is [Model.ExtendTextPositions] for CLIP weights
+// composed into a larger model's store under prefix: it grows
+// prefix/text_model/embeddings/position_embedding/weight to n rows (the
+// variable is read through the store's loader if it is not in the store
+// yet). The caller updates its own max_position_embeddings; n ≤ the current
+// row count changes nothing. Call it before any graph over the table is
+// built (optimizer moments keep the old shape).
+func ExtendTextPositionsIn(store *model.Store, prefix string, n int, seed uint64) error {
+	return extendTable(store, varPath(prefix, "text_model.embeddings.position_embedding.weight"), n, seed)
 }
 
 // ExtendTextVocab grows the text token-embedding table to n rows the same

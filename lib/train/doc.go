@@ -6,7 +6,9 @@
 //     and CLIP-text answer embeddings with a learnable logit scale
 //     (initialised to 2.6592), plus the identity loss mean((QQᵀ−I)²) over
 //     normalised fused rows (Eq. 19; the paper's non-eos rows or the authors'
-//     placeholder+eos rows);
+//     placeholder+eos rows); as in App. C it trains the vision encoder, the
+//     merge, the fusion module and the CLIP text encoder, whose position
+//     table is first grown from 77 to 512 rows (Options.TextPositions);
 //   - stages 2–3: next-token cross-entropy on answer and eos targets only
 //     (Eq. 20), with the LLM frozen;
 //

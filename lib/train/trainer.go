@@ -36,7 +36,12 @@ type Options struct {
 	WeightDecay float64  `json:"weight_decay"`  // AdamW decoupled decay, not on biases and norm weights (see Decays); 0 as in HF Trainer
 	ClipNorm    float64  `json:"clip_norm"`     // global gradient-norm clip (1.0)
 	Train       []string `json:"train"`         // modules updated: vision, merge, fusion, projection (stages 2–3); vision, merge, fusion, text (stage 1)
-	Seed        uint64   `json:"seed"`          // data order
+	Seed        uint64   `json:"seed"`          // data order (and the draw of new text positions)
+	// TextPositions (stage 1 only) grows the CLIP text tower's position
+	// table to this many rows before training (vlm.Model.ExtendTextPositions;
+	// App. C: 512, the authors' released checkpoint 1024); 0 or no more than
+	// the model has leaves it.
+	TextPositions int `json:"text_positions,omitempty"`
 	Pad         vlm.Shapes
 	// Stage 1 only: which fused rows enter the identity loss (the authors'
 	// code: placeholders and eos; the paper: placeholders only), and the
@@ -45,20 +50,29 @@ type Options struct {
 	MaskOutliers bool         `json:"mask_outliers"`
 }
 
-// PaperOptions are the stage-2/3 hyper-parameters of App. C (per-device
-// batch 5, accumulation 64, lr 2e-5, cosine with warm-up 0.03, clip 1.0).
+// PaperOptions are the hyper-parameters of App. C: stages 2–3 per-device
+// batch 5, accumulation 64, lr 2e-5, cosine with warm-up 0.03, clip 1.0;
+// stage 1 batch 32, no accumulation, warm-up 0.1, 1000 steps, the CLIP text
+// tower trained and its positions grown to 512.
 func PaperOptions(stage int) Options {
 	o := Options{Stage: stage, BatchSize: 5, Accum: 64, LR: 2e-5, WarmupRatio: 0.03, ClipNorm: 1, Train: vlm.Parts}
 	if stage == 1 {
 		o.BatchSize, o.Accum, o.WarmupRatio, o.Steps = 32, 1, 0.1, 1000
-		o.Train, o.MaskOutliers = Stage1Parts, true
+		o.Train, o.MaskOutliers, o.TextPositions = Stage1Parts, true, PaperTextPositions
 	}
 	return o
 }
 
-// Stage1Parts are the modules stage 1 trains by default (App. C: the vision
-// encoder, the merge and the fusion module; "text" adds the CLIP text tower).
-var Stage1Parts = []string{"vision", "merge", "fusion"}
+// PaperTextPositions is the CLIP text tower's sequence length in stage 1
+// (App. C: "we extend the sequence length to 512"; the authors'
+// _update_ckpt.py uses 1024).
+const PaperTextPositions = 512
+
+// Stage1Parts are the modules stage 1 trains by default. App. C names "the
+// vision encoder, the 2D convolution layer for merging neighboring vision
+// tokens, the fused model, and the CLIP text encoder"; leave "text" out to
+// keep the text tower as a frozen target.
+var Stage1Parts = []string{"vision", "merge", "fusion", "text"}
 
 // Validate checks the options (stage, sizes, modules the stage may train).
 func (o Options) Validate() error {
@@ -70,7 +84,7 @@ func (o Options) Validate() error {
 	}
 	allowed := vlm.Parts
 	if o.Stage == 1 {
-		allowed = append(slices.Clone(Stage1Parts), "text")
+		allowed = Stage1Parts
 	}
 	for _, p := range o.Train {
 		if !slices.Contains(allowed, p) {
@@ -79,6 +93,9 @@ func (o Options) Validate() error {
 	}
 	if len(o.Train) == 0 {
 		return fmt.Errorf("train: no module selected for training")
+	}
+	if o.TextPositions < 0 || (o.TextPositions > 0 && o.Stage != 1) {
+		return fmt.Errorf("train: text_positions %d: only stage 1 grows the text tower's positions", o.TextPositions)
 	}
 	return nil
 }
@@ -133,6 +150,11 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 	}
 	if len(examples) < opt.BatchSize {
 		return nil, fmt.Errorf("train: %d examples, fewer than one batch of %d", len(examples), opt.BatchSize)
+	}
+	if opt.Stage == 1 && opt.TextPositions > 0 {
+		if err := m.ExtendTextPositions(opt.TextPositions, opt.Seed); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
 	}
 	t := &Trainer{Model: m, Opt: opt, Examples: examples, mode: m.Config.FusionMode()}
 	t.lrVar = optimizer.LearningRateVarWithValue(m.Store.RootScope(), dtypes.Float32, opt.LR)

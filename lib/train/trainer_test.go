@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
@@ -247,56 +250,136 @@ func TestKillDuringSaveResumes(t *testing.T) {
 	}
 }
 
-// Stage 1 (contrastive + identity, Eq. 19) trains the vision, merge and
-// fusion modules with the CLIP text tower as a frozen target: the loss
-// falls, the logit scale moves from 2.6592, the text tower does not.
+// Stage 1 (contrastive + identity, Eq. 19): the loss falls and the logit
+// scale moves from 2.6592. With the paper's modules (App. C: vision, merge,
+// fusion and the CLIP text encoder) the text tower's weights change and its
+// position table grows (here 16 → 24 rows; the paper's 512); with "text"
+// left out it is a frozen target, bit-identical to the CLIP folder. The
+// LLM takes no part: no LLM variable is loaded, trained or given optimizer
+// state, and afterwards the model's LLM is bit-identical to its folder.
 func TestToyStage1(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		parts     []string
+		positions int
+		textMoves bool
+	}{
+		{"paper modules", Stage1Parts, 24, true},
+		{"text frozen", []string{"vision", "merge", "fusion"}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			m, ex := toySetup(t, dir, 4)
+			defer m.Close()
+			opt := toyOptions(40)
+			opt.Stage, opt.Train, opt.MaskOutliers, opt.TextPositions = 1, tc.parts, true, tc.positions
+			tr, err := NewTrainer(m, ex, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Run(nil, "", "", 0); err != nil {
+				t.Fatal(err)
+			}
+			first, last := mean(tr.Log[:5]), mean(tr.Log[len(tr.Log)-5:])
+			t.Logf("stage-1 loss: first 5 steps %.3f, last 5 steps %.3f", first, last)
+			if !(last < 0.9*first) {
+				t.Errorf("stage-1 loss did not fall: %.3f → %.3f", first, last)
+			}
+			ls := m.Store.GetVariable("/vlm/stage1/logit_scale")
+			if ls == nil || ls.MustValue().Value().(float32) == float32(LogitScaleInit) {
+				t.Error("logit scale missing or not trained")
+			}
+			ck, err := safetensors.Open(filepath.Join(m.Config.CLIPPath, vlm.WeightsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ck.Close()
+			wantRows := 16
+			if tc.positions > 0 {
+				wantRows = tc.positions
+			}
+			if got := m.Config.Text.MaxPositionEmbeddings; got != wantRows {
+				t.Errorf("text max_position_embeddings %d, want %d", got, wantRows)
+			}
+			used, moved := 0, 0
+			for v := range m.Store.IterVariables() {
+				switch vlm.PartOf(v.Path()) {
+				case "llm":
+					t.Errorf("stage 1 loaded an LLM variable: %s", v.Path())
+				case "text":
+					name, _ := fusion.HFName(v.Path(), "/"+vlm.ScopeCLIP)
+					want, dims, err := ck.Float32(name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := tensors.MustCopyFlatData[float32](v.MustValue())
+					if name == "text_model.embeddings.position_embedding.weight" {
+						if got := v.Shape().Dimensions[0]; got != wantRows || dims[0] != 16 {
+							t.Errorf("position table %d rows (folder %d), want %d", got, dims[0], wantRows)
+						}
+					}
+					changed := false
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							changed = true
+							break
+						}
+					}
+					if changed && !tc.textMoves {
+						t.Errorf("frozen text tower changed: %s", name)
+					}
+					if changed {
+						moved++
+					}
+					used++
+					if v.Trainable != tc.textMoves {
+						t.Errorf("%s: trainable %v, want %v", v.Path(), v.Trainable, tc.textMoves)
+					}
+				}
+				if p := v.Path(); strings.Contains(p, "/llm/") && (strings.HasPrefix(p, "/AdamOptimizer/") || strings.HasPrefix(p, "/acc_grads/")) {
+					t.Errorf("optimizer state for the LLM: %s", p)
+				}
+			}
+			if used == 0 {
+				t.Fatal("the text tower was not used")
+			}
+			if tc.textMoves && moved < used/2 {
+				t.Errorf("only %d of %d text tower weights changed", moved, used)
+			}
+			t.Logf("text tower: %d of %d weights changed", moved, used)
+			// The LLM, loaded now by a stage-2 forward, is its folder's.
+			in, err := m.Config.MakeInputs(ex[:2], m.Config.FusionMode(), opt.Pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, xs []*Node) *Node {
+				return m.Config.Forward(scope, xs).Logits
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := exec.Call(in.Args()...); err != nil {
+				t.Fatal(err)
+			}
+			if same, err := m.LLMUnchanged(); err != nil || !same {
+				t.Errorf("LLM after stage 1: unchanged %v, err %v", same, err)
+			}
+		})
+	}
 	dir := t.TempDir()
 	m, ex := toySetup(t, dir, 4)
 	defer m.Close()
-	opt := toyOptions(40)
-	opt.Stage, opt.Train, opt.MaskOutliers = 1, Stage1Parts, true
-	tr, err := NewTrainer(m, ex, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Run(nil, "", "", 0); err != nil {
-		t.Fatal(err)
-	}
-	first, last := mean(tr.Log[:5]), mean(tr.Log[len(tr.Log)-5:])
-	t.Logf("stage-1 loss: first 5 steps %.3f, last 5 steps %.3f", first, last)
-	if !(last < 0.9*first) {
-		t.Errorf("stage-1 loss did not fall: %.3f → %.3f", first, last)
-	}
-	ls := m.Store.GetVariable("/vlm/stage1/logit_scale")
-	if ls == nil || ls.MustValue().Value().(float32) == float32(LogitScaleInit) {
-		t.Error("logit scale missing or not trained")
-	}
-	ck, err := safetensors.Open(filepath.Join(m.Config.CLIPPath, vlm.WeightsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ck.Close()
-	n := 0
-	for v := range m.Store.IterVariables() {
-		name, ok := fusion.HFName(v.Path(), "/"+vlm.ScopeCLIP)
-		if !ok || vlm.PartOf(v.Path()) != "text" {
-			continue
+	for _, bad := range []Options{
+		{Stage: 1, Steps: 1, BatchSize: 8, Accum: 1, LR: 1, Train: []string{"projection"}},
+		{Stage: 2, Steps: 1, BatchSize: 8, Accum: 1, LR: 1, Train: vlm.Parts, TextPositions: 512},
+		{Stage: 2, Steps: 1, BatchSize: 8, Accum: 1, LR: 1, Train: []string{"text"}},
+	} {
+		if _, err := NewTrainer(m, ex, bad); err == nil {
+			t.Errorf("options %+v: want an error", bad)
 		}
-		want, _, _ := ck.Float32(name)
-		got := tensors.MustCopyFlatData[float32](v.MustValue())
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("frozen text tower changed: %s", name)
-			}
-		}
-		n++
 	}
-	if n == 0 {
-		t.Error("the text tower was not used")
-	}
-	if _, err := NewTrainer(m, ex, Options{Stage: 1, Steps: 1, BatchSize: 8, Accum: 1, LR: 1, Train: []string{"projection"}}); err == nil {
-		t.Error("stage 1 with the projection module: want an error")
+	if o := PaperOptions(1); o.TextPositions != 512 || !slices.Contains(o.Train, "text") {
+		t.Errorf("paper stage 1: text positions %d, modules %v", o.TextPositions, o.Train)
 	}
 }
 
