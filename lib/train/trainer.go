@@ -42,7 +42,7 @@ type Options struct {
 	// App. C: 512, the authors' released checkpoint 1024); 0 or no more than
 	// the model has leaves it.
 	TextPositions int `json:"text_positions,omitempty"`
-	Pad         vlm.Shapes
+	Pad           vlm.Shapes
 	// Stage 1 only: which fused rows enter the identity loss (the authors'
 	// code: placeholders and eos; the paper: placeholders only), and the
 	// code-only outlier masking of the text embeddings.
