@@ -11,11 +11,12 @@ import (
 func init() {
 	register(&command{
 		name:    "model",
-		summary: "§4, App. C: the fusion model's sizes from configuration alone (params) and its token layout, Figure 6 (layout)",
+		summary: "§4, App. C: the fusion model's sizes from configuration alone (params), its token layout, Figure 6 (layout), and one random-weight forward pass (forward)",
 		run: func(env *cmdEnv, args []string) error {
 			return dispatch(env, "model", map[string]func(*cmdEnv, []string) error{
-				"params": runModelParams,
-				"layout": runModelLayout,
+				"params":  runModelParams,
+				"layout":  runModelLayout,
+				"forward": runModelForward,
 			}, args)
 		},
 	})
