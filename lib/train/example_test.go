@@ -19,3 +19,23 @@ func ExampleLearningRate() {
 	// step  515: 1e-05
 	// step  999: 5.24e-11
 }
+
+// Which variables AdamW's weight decay applies to: Hugging Face Trainer's
+// rule, no biases and no LayerNorm/RMSNorm weights.
+func ExampleDecays() {
+	for _, p := range []string{
+		"/clip/vision_model/encoder/layers/0/self_attn/q_proj/weight",
+		"/clip/vision_model/encoder/layers/0/self_attn/q_proj/bias",
+		"/clip/vision_model/pos_layrnorm/weight",
+		"/fusion/layers/0/input_layernorm/weight",
+		"/fusion/embed_tokens/weight",
+	} {
+		fmt.Println(train.Decays(p), p)
+	}
+	// Output:
+	// true /clip/vision_model/encoder/layers/0/self_attn/q_proj/weight
+	// false /clip/vision_model/encoder/layers/0/self_attn/q_proj/bias
+	// false /clip/vision_model/pos_layrnorm/weight
+	// false /fusion/layers/0/input_layernorm/weight
+	// true /fusion/embed_tokens/weight
+}
