@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tokenscale/tokenscale/lib/llama"
+	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
 // randomChunk is the number of values drawn from one seeded stream in
@@ -93,6 +94,40 @@ func (m *Model) RandomLLM(seed uint64, progress func(done, total int64)) (err er
 		}
 	}
 	return nil
+}
+
+// holdLLM reads the Llama of the folder dir (single or sharded safetensors)
+// into the store now, each tensor converted to the LLM dtype as it is read
+// (lib/llama's LoadInto): the checkpoint loader serves float32 only, so a
+// bfloat16 LLM from llm_path is held this way (13.5 GB for Llama-2-7B).
+func (m *Model) holdLLM(dir string) error {
+	ck, err := safetensors.Open(dir)
+	if err != nil {
+		return fmt.Errorf("vlm: llm_path: %w", err)
+	}
+	defer ck.Close()
+	if err := llama.LoadInto(m.Store.Scope("/"+ScopeLLM), m.Config.LLM.Llama(), ck, m.Backend); err != nil {
+		return fmt.Errorf("vlm: llm_path %s: %w", dir, err)
+	}
+	return nil
+}
+
+// heldFloat32 returns a held LLM weight as float32 values, and want (values
+// of the float32 checkpoint) rounded to the weight's dtype.
+func heldFloat32(t *tensors.Tensor, want []float32) (got, rounded []float32) {
+	if t.DType() != dtypes.BFloat16 {
+		return tensors.MustCopyFlatData[float32](t), want
+	}
+	raw := tensors.MustCopyFlatData[bfloat16.BFloat16](t)
+	got = make([]float32, len(raw))
+	for i, x := range raw {
+		got[i] = x.Float32()
+	}
+	rounded = make([]float32, len(want))
+	for i, x := range want {
+		rounded[i] = bfloat16.FromFloat32(x).Float32()
+	}
+	return got, rounded
 }
 
 // fillNormal fills out with std·N(0, 1) draws (ones when norm), converted by

@@ -344,3 +344,80 @@ func TestQuestionExampleErrors(t *testing.T) {
 		t.Errorf("ImageExample with hd 9: no error")
 	}
 }
+
+// A bfloat16 LLM read from llm_path (a float32 Hugging Face folder) holds
+// the file's weights rounded, gives the float32 model's logits within
+// bfloat16 precision, and LLMUnchanged compares it with the rounded file.
+func TestLLMPathBFloat16(t *testing.T) {
+	dir := t.TempDir()
+	base := ToyConfig(4)
+	if err := WriteRandomLlama(dir, base.LLM, 5); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := base.ImageExample(vision.Scene(48, 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(dtype string) (*Model, []float32) {
+		c := base
+		c.LLMPath, c.LLM.DType = dir, dtype
+		m, err := New(c, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m.Close)
+		in, err := c.MakeInputs([]Example{ex}, c.FusionMode(), Shapes{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := m.ForwardStages(in, StageOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, tensors.MustCopyFlatData[float32](out.Logits)
+	}
+	m32, l32 := run("")
+	m16, l16 := run(LLMBFloat16)
+	w32, w16 := llmValues(t, m32), llmValues(t, m16)
+	if len(w16) != len(m16.Config.LLM.Llama().Weights()) {
+		t.Fatalf("%d LLM variables, want %d", len(w16), len(m16.Config.LLM.Llama().Weights()))
+	}
+	for p, v := range w16 {
+		for i, x := range v {
+			if want := bfloat16.FromFloat32(w32[p][i]).Float32(); x != want {
+				t.Fatalf("%s[%d] = %g, want the file's %g rounded, %g", p, i, x, w32[p][i], want)
+			}
+		}
+	}
+	for v := range m16.Store.IterVariables() {
+		if PartOf(v.Path()) == "llm" && v.Shape().DType != dtypes.BFloat16 {
+			t.Errorf("%s held in %s", v.Path(), v.Shape().DType)
+		}
+	}
+	var maxAbs, maxDiff float64
+	for i := range l32 {
+		maxAbs = max(maxAbs, math.Abs(float64(l32[i])))
+		maxDiff = max(maxDiff, math.Abs(float64(l32[i]-l16[i])))
+	}
+	if maxAbs < 0.5 || maxDiff > 0.03*maxAbs || maxDiff == 0 {
+		t.Errorf("bf16 logits differ from f32 by %.4f (max |logit| %.3f): want > 0 and ≤ 3%%", maxDiff, maxAbs)
+	}
+	for _, m := range []*Model{m32, m16} {
+		if ok, err := m.LLMUnchanged(); !ok || err != nil {
+			t.Errorf("%s LLM: unchanged %v, err %v", m.Config.LLM.HeldDType(), ok, err)
+		}
+	}
+	// A changed weight is seen in bfloat16 too.
+	for v := range m16.Store.IterVariables() {
+		if strings.HasSuffix(v.Path(), "lm_head/weight") {
+			raw := tensors.MustCopyFlatData[bfloat16.BFloat16](v.MustValue())
+			raw[0] = bfloat16.FromFloat32(raw[0].Float32() + 1)
+			if err := v.SetValue(tensors.FromFlatDataAndDimensions(raw, v.Shape().Dimensions...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ok, err := m16.LLMUnchanged(); ok || err != nil {
+		t.Errorf("after a change: unchanged %v, err %v", ok, err)
+	}
+}
