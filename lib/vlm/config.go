@@ -32,7 +32,9 @@ type LLMConfig struct {
 	// weights (Llama-2-7B: 27 GB → 13.5 GB). The vision tower, the merge,
 	// the fusion module and the projection always stay float32; the
 	// projected fused tokens are converted to this dtype where they enter
-	// the LLM's input embeddings.
+	// the LLM's input embeddings. A bfloat16 LLM from llm_path is read in
+	// full when the model is made, converted tensor by tensor; random
+	// weights come from Model.RandomLLM.
 	DType string `json:"dtype,omitempty"`
 }
 
