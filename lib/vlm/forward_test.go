@@ -1,8 +1,10 @@
 package vlm
 
 import (
+	"encoding/json"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -419,5 +421,43 @@ func TestLLMPathBFloat16(t *testing.T) {
 	}
 	if ok, err := m16.LLMUnchanged(); ok || err != nil {
 		t.Errorf("after a change: unchanged %v, err %v", ok, err)
+	}
+}
+
+// The LLM dtype in config.json: absent (configs written before it) is
+// float32, bfloat16 is held in bfloat16, anything else is refused.
+func TestConfigLLMDType(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		json string
+		want dtypes.DType
+		err  string
+	}{
+		{``, dtypes.Float32, ""},
+		{`"dtype": "float32",`, dtypes.Float32, ""},
+		{`"dtype": "bfloat16",`, dtypes.BFloat16, ""},
+		{`"dtype": "float16",`, dtypes.InvalidDType, "float16"},
+	} {
+		c := ToyConfig(4)
+		raw, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(raw), `"llm":{`, `"llm":{`+tc.json, 1)
+		p := filepath.Join(dir, "config.json")
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadConfig(p)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: err %v, want one naming %q", tc.json, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tc.json, err)
+		case got.LLM.HeldDType() != tc.want || got.LLM.Llama().DType != tc.want:
+			t.Errorf("%s: held in %s (llama %s), want %s", tc.json, got.LLM.HeldDType(), got.LLM.Llama().DType, tc.want)
+		}
 	}
 }

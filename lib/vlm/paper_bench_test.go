@@ -16,7 +16,9 @@ import (
 // decoder with N = 256 and one question, the projection into Llama-2's
 // 4096-wide embeddings — from configuration alone (random weights) on the
 // configured backend. The frozen Llama-2-7B forward itself (27 GB in
-// float32) is lib/llama's and is not run here. Slow on the pure-Go backend:
+// float32) is not run here; the whole forward with the LLM in bfloat16
+// (13.5 GB) is "tokenscale model forward --size paper" (ForwardStages with
+// RandomLLM). Slow on the pure-Go backend:
 //
 //	go test -run '^$' -bench PaperPromptEmbeddings -benchtime 1x ./lib/vlm
 func BenchmarkPaperPromptEmbeddings(b *testing.B) {
