@@ -69,8 +69,9 @@ func llamaForward(env *cmdEnv, args []string) error {
 	if *format == "summary" {
 		for t, row := range out.Logits[0] {
 			fmt.Fprintf(env.stdout, "position %d (id %d): next", t, ids[t])
-			for _, k := range topK(row, 5) {
-				fmt.Fprintf(env.stdout, " %d (%.4f)", k, row[k])
+			ks, vs := llama.TopLogits(row, 5)
+			for i, k := range ks {
+				fmt.Fprintf(env.stdout, " %d (%.4f)", k, vs[i])
 			}
 			fmt.Fprintln(env.stdout)
 		}
@@ -80,21 +81,6 @@ func llamaForward(env *cmdEnv, args []string) error {
 		"logits":            out.Logits[0],
 		"last_hidden_state": out.Hidden[0],
 	})
-}
-
-// topK returns the indices of the k largest values, largest first.
-func topK(v []float32, k int) []int {
-	var idx []int
-	for i := range v {
-		idx = append(idx, i)
-		for j := len(idx) - 1; j > 0 && v[idx[j]] > v[idx[j-1]]; j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-		}
-		if len(idx) > k {
-			idx = idx[:k]
-		}
-	}
-	return idx
 }
 
 // tokenizerPath returns --tokenizer, or DIR/tokenizer.model.

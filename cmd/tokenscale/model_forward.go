@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/vision"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
@@ -132,7 +133,7 @@ func runModelForward(env *cmdEnv, args []string) error {
 	dims := out.Logits.Shape().Dimensions
 	L, V := dims[1], dims[2]
 	logits := tensors.MustCopyFlatData[float32](out.Logits)
-	ids, vals := vlm.TopLogits(logits[(L-1)*V:L*V], 5)
+	ids, vals := llama.TopLogits(logits[(L-1)*V:L*V], 5)
 
 	w := env.stdout
 	fmt.Fprintf(w, "model       %s, LLM in %s, N=%d M=%d, 1 question, seed %d, backend %s\n", *size, *dtype, c.N, c.M, *seed, backend.Config())

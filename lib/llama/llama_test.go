@@ -245,3 +245,26 @@ func tensorsFrom(v []float32, dims ...int) *tensors.Tensor {
 }
 
 func tensorsCopy(t *tensors.Tensor) []float32 { return tensors.MustCopyFlatData[float32](t) }
+
+func TestTopLogits(t *testing.T) {
+	for _, tc := range []struct {
+		x    []float32
+		k    int
+		want []int
+	}{
+		{[]float32{1, 5, 3, 4, 2}, 3, []int{1, 3, 2}},
+		{[]float32{2, 1}, 5, []int{0, 1}},
+		{[]float32{-1, -3, -2, 0}, 1, []int{3}},
+		{[]float32{1, 1, 0}, 2, []int{0, 1}},
+	} {
+		idx, val := TopLogits(tc.x, tc.k)
+		if !slices.Equal(idx, tc.want) {
+			t.Errorf("TopLogits(%v, %d) = %v, want %v", tc.x, tc.k, idx, tc.want)
+		}
+		for i, j := range idx {
+			if val[i] != tc.x[j] {
+				t.Errorf("value %d: %g, want %g", i, val[i], tc.x[j])
+			}
+		}
+	}
+}

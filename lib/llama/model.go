@@ -90,17 +90,45 @@ func LoadInto(root *model.Scope, cfg *Config, ckpt *safetensors.Checkpoint, be c
 		if err != nil {
 			return err
 		}
-		if be != nil && !be.HasSharedBuffers() {
-			// Accelerator: move to the device and free the host copy.
-			if err := t.ToDevice(be, 0); err != nil {
-				return fmt.Errorf("tensor %q: %w", w.Name, err)
-			}
-		}
-		if err := setVariable(root, w.Name, t); err != nil {
+		if err := placeWeight(root, be, w.Name, t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// FillWeights makes every tensor cfg.Weights() names in cfg.DType, in that
+// order, lets fill write its values (flat is the tensor's flat data:
+// []float32, []bfloat16.BFloat16, …; i is the weight's index) and stores it
+// under root as LoadInto does, one tensor at a time: the way to give a Llama
+// random or computed weights without a checkpoint and without a second copy.
+func FillWeights(root *model.Scope, cfg *Config, be compute.Backend, fill func(i int, w Weight, flat any) error) error {
+	for i, w := range cfg.Weights() {
+		t, err := tensors.FromShapeForBackend(be, 0, shapes.Make(cfg.DType, w.Shape...))
+		if err != nil {
+			return fmt.Errorf("tensor %q: %w", w.Name, err)
+		}
+		t.MutableFlatData(func(flat any) { err = fill(i, w, flat) })
+		if err != nil {
+			return err
+		}
+		if err := placeWeight(root, be, w.Name, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeWeight moves t to the device when the backend does not share host
+// buffers (an accelerator: the host copy is freed) and stores it at the
+// scope path of its Hugging Face name.
+func placeWeight(root *model.Scope, be compute.Backend, name string, t *tensors.Tensor) error {
+	if be != nil && !be.HasSharedBuffers() {
+		if err := t.ToDevice(be, 0); err != nil {
+			return fmt.Errorf("tensor %q: %w", name, err)
+		}
+	}
+	return setVariable(root, name, t)
 }
 
 // setVariable stores t at the scope path of Hugging Face name.
@@ -129,46 +157,32 @@ func NewRandom(cfg *Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x11a3a))
 	root := model.NewStore().RootScope()
-	for _, w := range cfg.Weights() {
-		sh := shapes.Make(cfg.DType, w.Shape...)
-		t, err := tensors.FromShapeForBackend(be, 0, sh)
-		if err != nil {
-			return nil, fmt.Errorf("llama: %w", err)
-		}
+	err = FillWeights(root, cfg, be, func(_ int, w Weight, flat any) error {
 		center, half := 0.0, 0.02*math.Sqrt(3)
 		if strings.HasSuffix(w.Name, "norm.weight") {
 			center, half = 1, 0.1
 		}
 		next := func() float64 { return center + half*(2*rng.Float64()-1) }
-		t.MutableFlatData(func(flat any) {
-			switch f := flat.(type) {
-			case []float32:
-				for i := range f {
-					f[i] = float32(next())
-				}
-			case []bfloat16.BFloat16:
-				for i := range f {
-					f[i] = bfloat16.FromFloat64(next())
-				}
-			case []float64:
-				for i := range f {
-					f[i] = next()
-				}
-			default:
-				err = fmt.Errorf("llama: NewRandom does not fill dtype %s", cfg.DType)
+		switch f := flat.(type) {
+		case []float32:
+			for i := range f {
+				f[i] = float32(next())
 			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		if !be.HasSharedBuffers() {
-			if err := t.ToDevice(be, 0); err != nil {
-				return nil, fmt.Errorf("llama: %s: %w", w.Name, err)
+		case []bfloat16.BFloat16:
+			for i := range f {
+				f[i] = bfloat16.FromFloat64(next())
 			}
+		case []float64:
+			for i := range f {
+				f[i] = next()
+			}
+		default:
+			return fmt.Errorf("NewRandom does not fill dtype %s", cfg.DType)
 		}
-		if err := setVariable(root, w.Name, t); err != nil {
-			return nil, fmt.Errorf("llama: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
 	}
 	return newModel(cfg, be, root), nil
 }
@@ -358,4 +372,25 @@ func softmaxInPlace(x []float64) {
 	for i := range x {
 		x[i] /= s
 	}
+}
+
+// TopLogits returns the indices of the k largest values of x and the
+// values, largest first (ties: the lower index first): the most likely next
+// tokens of one row of logits.
+func TopLogits(x []float32, k int) (idx []int, val []float32) {
+	for i, v := range x {
+		j := len(idx)
+		for j > 0 && v > val[j-1] {
+			j--
+		}
+		if j >= k {
+			continue
+		}
+		idx = append(idx[:j], append([]int{i}, idx[j:]...)...)
+		val = append(val[:j], append([]float32{v}, val[j:]...)...)
+		if len(idx) > k {
+			idx, val = idx[:k], val[:k]
+		}
+	}
+	return idx, val
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/dtypes/bfloat16"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -53,45 +52,26 @@ func (m *Model) RandomLLM(seed uint64, progress func(done, total int64)) (err er
 	cfg := m.Config.LLM.Llama()
 	std := m.Config.LLM.Std()
 	total := cfg.NumParameters()
-	root := m.Store.Scope("/" + ScopeLLM)
 	var done int64
-	for i, w := range cfg.Weights() {
-		sh := shapes.Make(cfg.DType, w.Shape...)
-		t, err := tensors.FromShapeForBackend(m.Backend, 0, sh)
-		if err != nil {
-			return fmt.Errorf("vlm: random LLM: %s: %w", w.Name, err)
-		}
+	err = llama.FillWeights(m.Store.Scope("/"+ScopeLLM), cfg, m.Backend, func(i int, w llama.Weight, flat any) error {
 		norm := strings.HasSuffix(w.Name, "norm.weight")
-		t.MutableFlatData(func(flat any) {
-			switch f := flat.(type) {
-			case []float32:
-				fillNormal(f, norm, std, seed, uint64(i), func(x float32) float32 { return x })
-			case []bfloat16.BFloat16:
-				fillNormal(f, norm, std, seed, uint64(i), bfloat16.FromFloat32)
-			default:
-				err = fmt.Errorf("vlm: random LLM: dtype %s not supported", cfg.DType)
-			}
-		})
-		if err != nil {
-			return err
+		switch f := flat.(type) {
+		case []float32:
+			fillNormal(f, norm, std, seed, uint64(i), func(x float32) float32 { return x })
+			done += int64(len(f))
+		case []bfloat16.BFloat16:
+			fillNormal(f, norm, std, seed, uint64(i), bfloat16.FromFloat32)
+			done += int64(len(f))
+		default:
+			return fmt.Errorf("dtype %s not supported", cfg.DType)
 		}
-		if !m.Backend.HasSharedBuffers() {
-			if err := t.ToDevice(m.Backend, 0); err != nil {
-				return fmt.Errorf("vlm: random LLM: %s: %w", w.Name, err)
-			}
-		}
-		parts := strings.Split(w.Name, ".")
-		s := root
-		for _, p := range parts[:len(parts)-1] {
-			s = s.At("%s", p)
-		}
-		if err := s.VariableWithShape(parts[len(parts)-1], sh).SetValue(t); err != nil {
-			return fmt.Errorf("vlm: random LLM: %s: %w", w.Name, err)
-		}
-		done += int64(sh.Size())
 		if progress != nil {
 			progress(done, total)
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("vlm: random LLM: %w", err)
 	}
 	return nil
 }
@@ -369,30 +349,11 @@ func (c Config) QuestionExample(pixels []float32, views int) (Example, error) {
 }
 
 // ImageExample is QuestionExample over an image: its single global view
-// resized to the vision tower's size (HD = 0), or the HD-n views otherwise
-// (see Pixels).
+// resized to the vision tower's size. It takes configurations with HD = 0
+// only (one view); HD-n views are Pixels' work.
 func (c Config) ImageExample(img image.Image) (Example, error) {
 	if c.HD != 0 {
 		return Example{}, fmt.Errorf("vlm: ImageExample takes one global view (hd 0), the config has hd %d", c.HD)
 	}
 	return c.QuestionExample(GlobalView(img, c.Vision.ImageSize), 1)
-}
-
-// TopLogits returns the k largest values of x and their indices, largest first.
-func TopLogits(x []float32, k int) (idx []int, val []float32) {
-	for i, v := range x {
-		j := len(idx)
-		for j > 0 && v > val[j-1] {
-			j--
-		}
-		if j >= k {
-			continue
-		}
-		idx = append(idx[:j], append([]int{i}, idx[j:]...)...)
-		val = append(val[:j], append([]float32{v}, val[j:]...)...)
-		if len(idx) > k {
-			idx, val = idx[:k], val[:k]
-		}
-	}
-	return idx, val
 }

@@ -263,29 +263,6 @@ func TestRandomLLMRefusesCheckpoint(t *testing.T) {
 	}
 }
 
-func TestTopLogits(t *testing.T) {
-	for _, tc := range []struct {
-		x    []float32
-		k    int
-		want []int
-	}{
-		{[]float32{1, 5, 3, 4, 2}, 3, []int{1, 3, 2}},
-		{[]float32{2, 1}, 5, []int{0, 1}},
-		{[]float32{-1, -3, -2, 0}, 1, []int{3}},
-		{[]float32{1, 1, 0}, 2, []int{0, 1}},
-	} {
-		idx, val := TopLogits(tc.x, tc.k)
-		if !slices.Equal(idx, tc.want) {
-			t.Errorf("TopLogits(%v, %d) = %v, want %v", tc.x, tc.k, idx, tc.want)
-		}
-		for i, j := range idx {
-			if val[i] != tc.x[j] {
-				t.Errorf("value %d: %g, want %g", i, val[i], tc.x[j])
-			}
-		}
-	}
-}
-
 // With Release the vision and fusion weights leave the store after their
 // stages and the LLM is made just before the projection (BeforeLLM); the
 // logits are those of the plain staged forward, and the parameters the
