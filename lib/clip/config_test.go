@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
@@ -225,14 +227,11 @@ func TestExtendTextPositions(t *testing.T) {
 	}
 	// New entries follow N(mean, std) of the old table.
 	stats := func(x []float32) (mean, std float64) {
-		for _, v := range x {
-			mean += float64(v)
+		f := make([]float64, len(x))
+		for i, v := range x {
+			f[i] = float64(v)
 		}
-		mean /= float64(len(x))
-		for _, v := range x {
-			std += (float64(v) - mean) * (float64(v) - mean)
-		}
-		return mean, math.Sqrt(std / float64(len(x)-1))
+		return stat.MeanStdDev(f, nil) // sample standard deviation
 	}
 	m0, s0 := stats(before)
 	m1, s1 := stats(after[len(before):])

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/tokenscale/tokenscale/lib/safetensors"
@@ -47,14 +49,11 @@ func TestExtendTextPositions(t *testing.T) {
 		}
 	}
 	stats := func(x []float32) (mean, std float64) {
-		for _, v := range x {
-			mean += float64(v)
+		f := make([]float64, len(x))
+		for i, v := range x {
+			f[i] = float64(v)
 		}
-		mean /= float64(len(x))
-		for _, v := range x {
-			std += (float64(v) - mean) * (float64(v) - mean)
-		}
-		return mean, math.Sqrt(std / float64(len(x)-1))
+		return stat.MeanStdDev(f, nil) // sample standard deviation
 	}
 	om, os := stats(orig)
 	nm, ns := stats(got[len(orig):])
