@@ -38,8 +38,9 @@ Figures 11 and 12 per kind.
 
 Runs are cached on disk by configuration, N, seed, task, model, training
 and code version: a repeated sweep is instant and an interrupted one resumes.
---quick: N ∈ {1,2,4,8,16}, 2 seeds, 1500+300 steps per N and seed; the
-full sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 2500+500 steps.`)
+--quick: N ∈ {1,2,4,8}, 2 seeds, 400+100 steps of 64 questions per N and
+seed (about 2 minutes on two cores); the full sweep N ∈ {1,2,4,8,16,32},
+3 seeds, 600+150 steps.`)
 	quick := fs.Bool("quick", false, "the quick sweep (minutes on two cores)")
 	nList := fs.String("n", "", "comma-separated N grid (default: the sweep's)")
 	seed := fs.Uint64("seed", 1, "first seed; the sweep uses seeds S, S+1, …")
@@ -52,6 +53,7 @@ full sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 2500+500 steps.`)
 	ftSteps := fs.Int("ft-steps", -1, "fine-tuning steps of Vision Queries (ft) (default: the sweep's)")
 	trainImages := fs.Int("train-images", 0, "training images per seed (default: the sweep's)")
 	evalImages := fs.Int("eval-images", 0, "test images (default: the sweep's)")
+	batch := fs.Int("batch", 0, "questions per training step (default: the sweep's)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -105,6 +107,9 @@ full sweep N ∈ {1,2,4,8,16,32,64}, 3 seeds, 2500+500 steps.`)
 	}
 	if *evalImages > 0 {
 		cfg.Train.EvalImages = *evalImages
+	}
+	if *batch > 0 {
+		cfg.Train.Batch = *batch
 	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)

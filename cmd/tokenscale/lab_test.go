@@ -13,7 +13,7 @@ func TestLabCLI(t *testing.T) {
 	}
 	dir := t.TempDir()
 	args := []string{"lab", "--n", "1,2", "--seeds", "1", "--steps", "4", "--ft-steps", "2", "--train-images", "32",
-		"--eval-images", "16", "--cache", dir, "--no-progress"}
+		"--eval-images", "16", "--batch", "8", "--cache", dir, "--no-progress"}
 	out, errOut, code := runCLI(t, "", args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

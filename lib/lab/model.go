@@ -81,17 +81,25 @@ type ModelConfig struct {
 	Heads        int `json:"heads"`
 	// LLMHidden is the toy LLM's width (the projection's output).
 	LLMHidden int `json:"llm_hidden"`
+	// TokenWidth, when positive, sends each fused token through a linear
+	// bottleneck of this many numbers before the projection, so that one
+	// token carries little and the number N of tokens sets how much of the
+	// image reaches the LLM — the regime of the paper, where 576 patch
+	// tokens are squeezed into N. 0 means no bottleneck (the width is
+	// Hidden).
+	TokenWidth int `json:"token_width,omitempty"`
 	// MaxQuestion is the padded length of a question in tokens (0: the
 	// longest question the task can ask, MaxQuestionTokens).
 	MaxQuestion int `json:"max_question"`
 }
 
-// DefaultModel is the lab's model: hidden 16, two fusion layers and two
-// LLM layers (the fewest with which attention can pick a cell by the
-// question: one layer to read the question, one to look it up), two heads;
-// about 18k parameters.
+// DefaultModel is the lab's model: hidden 16, two fusion layers (the
+// fewest with which attention can pick a cell by the question: one layer to
+// read the question, one to look it up), one LLM layer, two heads, and a
+// token width of 4, so that one fused token cannot carry the whole 2×2
+// scene and N matters; about 12k parameters.
 func DefaultModel() ModelConfig {
-	return ModelConfig{Hidden: 16, FusionLayers: 2, LLMLayers: 2, Heads: 2, LLMHidden: 16}
+	return ModelConfig{Hidden: 16, FusionLayers: 2, LLMLayers: 1, Heads: 2, LLMHidden: 16, TokenWidth: 4}
 }
 
 // Validate checks the sizes against a task.
@@ -105,6 +113,8 @@ func (c ModelConfig) Validate(task TaskConfig) error {
 		return fmt.Errorf("lab: hidden %d and LLM hidden %d must split into %d heads of even size", c.Hidden, c.LLMHidden, c.Heads)
 	case p <= 0 || task.ImageSize%p != 0:
 		return fmt.Errorf("lab: patch %d does not divide image size %d", p, task.ImageSize)
+	case c.TokenWidth < 0:
+		return fmt.Errorf("lab: token width %d", c.TokenWidth)
 	case c.MaxQuestion < 0:
 		return fmt.Errorf("lab: max question length %d", c.MaxQuestion)
 	}
@@ -170,15 +180,13 @@ func (c ModelConfig) maxQuestion(task TaskConfig) int {
 }
 
 // MaxQuestionTokens is the number of tokens of the longest question the
-// task can ask ("what colour is the shape in the top-left cell?" is 10 on
-// a 3×3 grid; "… in the row 2, column 4 cell?" 13 on other grids).
+// task can ask: 6 on the grids of 2 and 3 ("what colour is at top-left?",
+// "how many shapes are there?"), 9 on others, whose cell names are four
+// tokens ("row 2, column 4").
 func MaxQuestionTokens(task TaskConfig) int {
 	task = task.withDefaults()
 	where := CellName(task.Grid, task.Grid-1, task.Grid-1)
-	if task.Grid == 3 {
-		where = "middle-centre" // the longest 3×3 name in tokens
-	}
-	return len(Words(fmt.Sprintf("what colour is the shape in the %s cell?", where)))
+	return max(len(Words("how many shapes are there?")), len(Words(fmt.Sprintf("what colour is at %s?", where))))
 }
 
 // logits builds the forward graph and returns the answer logits [B, vocab].
@@ -218,6 +226,10 @@ func (c ModelConfig) logits(scope *model.Scope, task TaskConfig, vocab, maxN int
 	N := fidx.Shape().Dim(0) / B
 	fused := Gather(Reshape(h, B*T, H), InsertAxes(fidx, -1)) // [B·N, H]
 	D := c.LLMHidden
+	if c.TokenWidth > 0 {
+		fused = fusion.Linear(scope.In("bottleneck"), fused, c.TokenWidth, 1/math.Sqrt(float64(H)))
+		H = c.TokenWidth
+	}
 	proj := Reshape(fusion.Linear(scope.In("projection"), fused, D, 1/math.Sqrt(float64(H))), B, N, D)
 
 	// LLM: [<s> ‖ N fused ‖ question ‖ [/INST]], answer read at [/INST].

@@ -41,22 +41,30 @@ type TrainConfig struct {
 	EvalImages  int `json:"eval_images"`
 }
 
-// DefaultTrain is the full sweep's training.
+// DefaultTrain is the full sweep's training: 600 + 150 steps of 64
+// questions.
 func DefaultTrain() TrainConfig {
-	return TrainConfig{Steps: 2500, FTSteps: 500, Batch: 32, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 1024}
+	return TrainConfig{Steps: 600, FTSteps: 150, Batch: 64, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 1024}
 }
 
-// QuickTrain is the --quick training: fewer steps and a smaller test set.
-// Below about 1000 steps the lab's model has not yet learned to read the
-// image (its answers follow the question's answer prior), so the quick
+// QuickTrain is the --quick training: 400 + 100 steps of 64 questions and a
+// smaller test set. Global questions are learned within 200 steps; local
+// ones only start to leave the answer prior by step 400, so the quick
 // sweep cannot be much shorter than this.
 func QuickTrain() TrainConfig {
-	return TrainConfig{Steps: 1500, FTSteps: 300, Batch: 32, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 512}
+	return TrainConfig{Steps: 400, FTSteps: 100, Batch: 64, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 512}
 }
 
 func (c TrainConfig) validate() error {
-	if c.Steps <= 0 || c.FTSteps < 0 || c.Batch <= 0 || c.LR <= 0 || c.TrainImages < c.Batch || c.EvalImages <= 0 {
-		return fmt.Errorf("lab: bad training configuration %+v", c)
+	switch {
+	case c.Steps <= 0 || c.FTSteps < 0:
+		return fmt.Errorf("lab: %d + %d training steps: want a positive number and a non-negative one", c.Steps, c.FTSteps)
+	case c.Batch <= 0 || c.LR <= 0:
+		return fmt.Errorf("lab: batch %d and learning rate %g must be positive", c.Batch, c.LR)
+	case c.TrainImages < c.Batch:
+		return fmt.Errorf("lab: %d training images are fewer than a batch of %d", c.TrainImages, c.Batch)
+	case c.EvalImages <= 0:
+		return fmt.Errorf("lab: %d test images", c.EvalImages)
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ func answerFromScene(t *testing.T, sc Scene, q string) string {
 	cell := func() (int, int) {
 		for r := 0; r < sc.Grid; r++ {
 			for c := 0; c < sc.Grid; c++ {
-				if strings.Contains(q, " "+CellName(sc.Grid, r, c)+" cell") {
+				if strings.HasSuffix(q, " at "+CellName(sc.Grid, r, c)+"?") {
 					return r, c
 				}
 			}
@@ -41,10 +41,18 @@ func answerFromScene(t *testing.T, sc Scene, q string) string {
 			return w
 		}
 		return "none"
+	case q == "how many shapes are there?":
+		return CountWords[len(sc.Objects)]
+	case q == "how many colours are there?":
+		seen := map[string]bool{}
+		for _, o := range sc.Objects {
+			seen[o.Colour] = true
+		}
+		return CountWords[len(seen)]
 	case strings.HasPrefix(q, "how many"):
 		n := 0
 		for _, o := range sc.Objects {
-			if strings.Contains(q, " "+o.Shape+"s ") || strings.Contains(q, " "+o.Colour+" shapes") {
+			if strings.Contains(q, " "+o.Shape+"s ") || strings.HasSuffix(q, " are "+o.Colour+"?") {
 				n++
 			}
 		}
@@ -69,6 +77,8 @@ func TestGenerate(t *testing.T) {
 		{"default", DefaultTask()},
 		{"words 4x4", TaskConfig{Grid: 4, Objects: 6, ImageSize: 64, Words: true, LocalFraction: 0.7, QuestionsPerImage: 3}},
 		{"all global", TaskConfig{Grid: 3, Objects: 5, ImageSize: 36, LocalFraction: 0, QuestionsPerImage: 2}},
+		{"lab", LabTask()},
+		{"scene questions, 1 to 6 objects", TaskConfig{Grid: 3, Objects: 6, MinObjects: 1, ImageSize: 36, LocalFraction: 0.3, SceneQuestions: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := Generate(tc.cfg, 60, 7)
@@ -85,9 +95,15 @@ func TestGenerate(t *testing.T) {
 			}
 			vocab := Vocabulary()
 			kinds := map[Kind]int{}
+			counts := map[int]int{}
 			for _, s := range a {
 				cfg := tc.cfg.withDefaults()
-				if len(s.Scene.Objects) != cfg.Objects || len(s.Questions) != cfg.QuestionsPerImage {
+				lo := cfg.Objects
+				if cfg.MinObjects > 0 {
+					lo = cfg.MinObjects
+				}
+				counts[len(s.Scene.Objects)]++
+				if len(s.Scene.Objects) < lo || len(s.Scene.Objects) > cfg.Objects || len(s.Questions) != cfg.QuestionsPerImage {
 					t.Fatalf("scene %+v", s.Scene)
 				}
 				if s.Image.Bounds().Dx() != cfg.ImageSize {
@@ -95,6 +111,9 @@ func TestGenerate(t *testing.T) {
 				}
 				for _, qa := range s.Questions {
 					kinds[qa.Kind]++
+					if tc.cfg.SceneQuestions && qa.Kind == Global && qa.Question != "how many shapes are there?" && qa.Question != "how many colours are there?" {
+						t.Errorf("scene-questions task asked %q", qa.Question)
+					}
 					if want := answerFromScene(t, s.Scene, qa.Question); qa.Answer != want {
 						t.Errorf("%q: answer %q, scene says %q", qa.Question, qa.Answer, want)
 					}
@@ -104,6 +123,9 @@ func TestGenerate(t *testing.T) {
 						}
 					}
 				}
+			}
+			if tc.cfg.MinObjects > 0 && tc.cfg.MinObjects < tc.cfg.Objects && len(counts) < 2 {
+				t.Errorf("object counts %v: want them to vary", counts)
 			}
 			if tc.cfg.LocalFraction == 0 && kinds[Local] != 0 {
 				t.Errorf("all-global task asked %d local questions", kinds[Local])
@@ -150,6 +172,7 @@ func TestValidate(t *testing.T) {
 		{TaskConfig{Grid: 2, Objects: 5}, "do not fit"},
 		{TaskConfig{Grid: 3, ImageSize: 8}, "too small"},
 		{TaskConfig{LocalFraction: 1.5}, "outside [0, 1]"},
+		{TaskConfig{Grid: 3, Objects: 2, MinObjects: 3}, "at least 3 objects but at most 2"},
 	} {
 		if _, err := Generate(tc.cfg, 1, 1); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)

@@ -22,7 +22,7 @@ import (
 // configurations), per question kind.
 func init() {
 	Register(Spec{ID: "lab-task", Caption: "Examples of the scaling lab's synthetic task: images with one question and its answer each",
-		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 2); Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.5) share of local questions; Param("count", 8) (defaults: lab.LabTask())`,
+		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 3) at most; Param("min-objects", 1) at least; Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.75) share of local questions; Param("count", 8) (defaults: lab.LabTask())`,
 		Build:   buildLabTask})
 	Register(Spec{ID: "lab-loss", Caption: "Scaling lab: training loss of the question-fused model at each N (first seed)",
 		Options: `the sweep set with SetLabResult (default: a tiny demo sweep); LogY`,
@@ -86,6 +86,7 @@ func buildLabTask(o Options) (*Figure, error) {
 	p := func(name string, def float64) float64 { return o.ParamOr(name, def)[0] }
 	task.Grid, task.Objects, task.ImageSize = int(p("grid", float64(task.Grid))), int(p("objects", float64(task.Objects))), int(p("size", float64(task.ImageSize)))
 	task.Shapes = int(p("shapes", float64(task.Shapes)))
+	task.MinObjects = min(int(p("min-objects", float64(task.MinObjects))), task.Objects)
 	task.LocalFraction = p("local", task.LocalFraction)
 	n := int(p("count", 8))
 	if n < 1 || n > 48 {
@@ -108,7 +109,11 @@ func buildLabTask(o Options) (*Figure, error) {
 		panels = append(panels, pl)
 	}
 	cols := min(4, len(panels))
-	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %d objects of %d shape(s), %d px", task.Grid, task.Grid, task.Objects, task.Shapes, task.ImageSize)
+	objects := fmt.Sprint(task.Objects)
+	if task.MinObjects > 0 && task.MinObjects < task.Objects {
+		objects = fmt.Sprintf("%d–%d", task.MinObjects, task.Objects)
+	}
+	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %s objects of %d shape(s), %d px", task.Grid, task.Grid, objects, task.Shapes, task.ImageSize)
 	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil

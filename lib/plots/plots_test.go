@@ -138,6 +138,8 @@ func TestNiceTicks(t *testing.T) {
 		{0, 1, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
 		{-20, 280, []string{"0", "50", "100", "150", "200", "250"}},
 		{-8, 17, []string{"-5", "0", "5", "10", "15"}},
+		{0.34375, math.Nextafter(0.34375, 1), []string{"0.344"}}, // gonum pads a flat range by one ulp
+		{0, 0, []string{"0"}},
 	} {
 		var labels []string
 		for _, tk := range (NiceTicks{}).Ticks(tc.min, tc.max) {

@@ -408,8 +408,14 @@ func (t NiceTicks) Ticks(min, max float64) []plot.Tick {
 	if n <= 0 {
 		n = 6
 	}
-	if !(max > min) || math.IsInf(max-min, 0) {
+	if math.IsNaN(min) || math.IsNaN(max) || math.IsInf(max-min, 0) {
 		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	if !(max-min > 1e-9*math.Max(1, math.Max(math.Abs(min), math.Abs(max)))) {
+		// A flat range (all points equal, or gonum's one-ulp padding of
+		// it): one labelled tick, since steps below the float resolution
+		// would never advance.
+		return []plot.Tick{{Value: min, Label: strconvFloat(min, 3)}}
 	}
 	raw := (max - min) / float64(n)
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
