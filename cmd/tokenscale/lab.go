@@ -205,6 +205,14 @@ func writeLabSummary(env *cmdEnv, res *lab.Result, cfg lab.SweepConfig, took tim
 		fmt.Fprintf(env.stderr, "mean ΔP = P(%s) − P(%s) over N: local %+.3f, global %+.3f\n", vqq, b,
 			res.MeanDiff(b, "local"), res.MeanDiff(b, "global"))
 	}
+	fmt.Fprintln(env.stderr, "the paper's findings on this sweep:")
+	for i, f := range res.Findings() {
+		mark := "holds"
+		if !f.Holds {
+			mark = "does NOT hold"
+		}
+		fmt.Fprintf(env.stderr, "  %d. %s: %s — %s\n", i+1, f.Claim, f.Value, mark)
+	}
 }
 
 func fmtC(c float64) string {

@@ -295,3 +295,89 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("mean ΔP global vs VQ-ft = %g, want 0", d)
 	}
 }
+
+func TestTokenWidthBottleneck(t *testing.T) {
+	task := LabTask()
+	s, err := Generate(task, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Encode(s, NewTokenizer(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := TrainConfig{Steps: 1, Batch: 8, LR: 1e-3, TrainImages: 8, EvalImages: 8}
+	for _, tc2 := range []struct {
+		width          int
+		wantBottleneck bool
+		projIn         int
+	}{
+		{0, false, 16},
+		{3, true, 3},
+	} {
+		mc := ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 8, TokenWidth: tc2.width}
+		m, err := NewModel(task, mc, 2, 1, nil, tc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Train(items, fusion.VisionQuestionQueries, 1, 8, tc.LR, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		w, err := m.Weights()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, ok := w["/lab/bottleneck/weight"]
+		if ok != tc2.wantBottleneck {
+			t.Errorf("width %d: bottleneck variable present = %v", tc2.width, ok)
+		}
+		if ok && !reflect.DeepEqual(b.Shape().Dimensions, []int{tc2.width, 16}) {
+			t.Errorf("width %d: bottleneck shape %v", tc2.width, b.Shape())
+		}
+		if p := w["/lab/projection/weight"]; p == nil || !reflect.DeepEqual(p.Shape().Dimensions, []int{8, tc2.projIn}) {
+			t.Errorf("width %d: projection %v, want [8 %d]", tc2.width, p, tc2.projIn)
+		}
+	}
+	if err := (ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 8, TokenWidth: -1}).Validate(task); err == nil {
+		t.Error("negative token width: want an error")
+	}
+}
+
+func TestFindings(t *testing.T) {
+	vqq, vq, ft := Configs()[0], Configs()[1], Configs()[2]
+	mk := func(cfg string, n int, loc, glo int) Run {
+		return Run{Config: cfg, N: n, Seed: 1, Accuracy: []KindAccuracy{
+			{Kind: Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
+			{Kind: Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
+	}
+	for _, tc := range []struct {
+		name string
+		// local accuracy of VQQ and VQ-ft at N = 1, 2, 4, 8 (global: 80 for both)
+		vqq, ft [4]int
+		want    [3]bool
+	}{
+		{"all hold", [4]int{60, 64, 68, 72}, [4]int{50, 55, 60, 65}, [3]bool{true, true, true}},
+		{"falls with N", [4]int{72, 68, 64, 60}, [4]int{50, 55, 60, 65}, [3]bool{false, true, true}},
+		{"no question benefit", [4]int{60, 64, 68, 72}, [4]int{62, 66, 70, 74}, [3]bool{true, true, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var runs []Run
+			for i, n := range []int{1, 2, 4, 8} {
+				runs = append(runs, mk(vqq, n, tc.vqq[i], 80), mk(vq, n, 40, 70), mk(ft, n, tc.ft[i], 80))
+			}
+			res, err := Summarise(runs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := res.Findings()
+			if len(f) != 3 {
+				t.Fatalf("%d findings", len(f))
+			}
+			for i := range f {
+				if f[i].Holds != tc.want[i] {
+					t.Errorf("finding %d (%s, %s): holds = %v, want %v", i+1, f[i].Claim, f[i].Value, f[i].Holds, tc.want[i])
+				}
+			}
+		})
+	}
+}

@@ -54,18 +54,6 @@ func FullSweep() SweepConfig {
 	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32}, Seeds: []uint64{1, 2, 3}, Workers: 2}
 }
 
-// DemoSweep is the notebook's default when the quick sweep is not cached:
-// N ∈ {1, 4, 16}, one seed, 200 + 50 steps — under a minute on two
-// cores. It shows the form of the results, not the findings: at that
-// length the model has learned the answer prior of each question but not
-// yet to read the image.
-func DemoSweep() SweepConfig {
-	c := QuickSweep()
-	c.Ns, c.Seeds = []int{1, 4, 16}, []uint64{1}
-	c.Train.Steps, c.Train.FTSteps, c.Train.TrainImages, c.Train.EvalImages = 200, 50, 2048, 256
-	return c
-}
-
 // IsCached reports whether every stage of the sweep is in its cache, so
 // that Sweep only reads files.
 func (c SweepConfig) IsCached() bool {

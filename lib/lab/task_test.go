@@ -179,3 +179,29 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"what colour is at top-left?", []string{"what", "colour", "is", "at", "top-left", "?"}},
+		{"How many shapes are there?", []string{"how", "many", "shapes", "are", "there", "?"}},
+		{"which word is at row 2, column 4?", []string{"which", "word", "is", "at", "row", "2", ",", "column", "4", "?"}},
+	} {
+		if got := Words(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Words(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Every cell name of the 2×2 and 3×3 grids is one token of the vocabulary.
+	tok := NewTokenizer()
+	for _, g := range []int{2, 3} {
+		for r := range g {
+			for c := range g {
+				if ids := tok.Encode(CellName(g, r, c)); len(ids) != 1 || ids[0] == TokUnk {
+					t.Errorf("cell %q of grid %d encodes to %v", CellName(g, r, c), g, ids)
+				}
+			}
+		}
+	}
+}
