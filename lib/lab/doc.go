@@ -13,13 +13,14 @@
 //
 // Images are grids of coloured shapes (and, optionally, short rendered
 // words); questions are either local (they point at one cell: "what colour
-// is the shape in the top-left cell?") or global (they need the whole image:
-// "how many circles are there?", "is there a red square?"). Every answer is
-// one word from a small closed vocabulary, so scoring is exact. Everything is
-// deterministic from a seed and drawn by code: nothing is downloaded. Fonts
-// come from golang.org/x/image's Go fonts. DefaultTask is a 3×3 grid with
-// three shapes; LabTask, the one the sweeps use, is a 2×2 grid with two
-// circles, which the toy model learns within the CPU budget.
+// is at top-left?") or global (they need the whole image: "how many shapes
+// are there?", "how many circles are there?", "is there a red square?").
+// Every answer is one word from a small closed vocabulary, so scoring is
+// exact. Everything is deterministic from a seed and drawn by code: nothing
+// is downloaded. Fonts come from golang.org/x/image's Go fonts. DefaultTask
+// is a 3×3 grid with three shapes; LabTask, the one the sweeps use, is a
+// 2×2 grid with one to three circles and global questions about the whole
+// scene only, which the toy model learns within the CPU budget.
 //
 // # Model (model.go, batch.go, run.go)
 //
@@ -28,7 +29,10 @@
 // lib/fusion (lib/llama's blocks) over [vision ‖ question ‖ N−1 placeholders
 // ‖ eos] laid out by fusion.Layout (the question is left out in the "Vision
 // Queries" forms), a bias-free projection of the outputs at the placeholder
-// and eos positions, and a small Llama-style LLM over [<s> ‖ N fused tokens
+// and eos positions — through a bottleneck of ModelConfig.TokenWidth numbers
+// per token, so that, as in the paper, one token carries only part of the
+// image and N decides how much of it reaches the LLM — and a small
+// Llama-style LLM over [<s> ‖ N fused tokens
 // ‖ question ‖ [/INST]] whose prediction at [/INST] is the answer word
 // (Eq. 20 for a one-word answer). Unlike the paper, the toy LLM trains with
 // the rest: a random frozen LLM cannot read anything.
@@ -42,5 +46,6 @@
 // kind. Stages are cached on disk keyed by configuration, N, seed, task,
 // model, training and CodeVersion, so a repeated sweep is instant and an
 // interrupted one resumes. Summarise averages over seeds, fits the scaling
-// law with lib/scaling and computes the differences of Figures 11 and 12.
+// law with lib/scaling and computes the differences of Figures 11 and 12;
+// Result.Findings checks the paper's three findings on them (findings.go).
 package lab

@@ -97,7 +97,7 @@ type ModelConfig struct {
 // fewest with which attention can pick a cell by the question: one layer to
 // read the question, one to look it up), one LLM layer, two heads, and a
 // token width of 4, so that one fused token cannot carry the whole 2×2
-// scene and N matters; about 12k parameters.
+// scene and N matters; about 16k parameters.
 func DefaultModel() ModelConfig {
 	return ModelConfig{Hidden: 16, FusionLayers: 2, LLMLayers: 1, Heads: 2, LLMHidden: 16, TokenWidth: 4}
 }
