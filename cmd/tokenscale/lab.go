@@ -38,9 +38,11 @@ Figures 11 and 12 per kind.
 
 Runs are cached on disk by configuration, N, seed, task, model, training
 and code version: a repeated sweep is instant and an interrupted one resumes.
---quick: N ∈ {1,2,4,8}, 2 seeds, 400+100 steps of 64 questions per N and
-seed (about 2 minutes on two cores); the full sweep N ∈ {1,2,4,8,16,32},
-3 seeds, 600+150 steps.`)
+--quick: N ∈ {1,2,4,8}, 2 seeds (under 3 minutes on two cores); the full
+sweep N ∈ {1,2,4,8,16,32}, 3 seeds (about 11 minutes). Both train 600
+steps of 64 questions with the question fused and 150 of the
+question-dropped fine-tune per N and seed, so the quick sweep's runs are
+part of the full sweep's cache.`)
 	quick := fs.Bool("quick", false, "the quick sweep (minutes on two cores)")
 	nList := fs.String("n", "", "comma-separated N grid (default: the sweep's)")
 	seed := fs.Uint64("seed", 1, "first seed; the sweep uses seeds S, S+1, …")
