@@ -1,17 +1,15 @@
 package llama
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/tokenscale/tokenscale/lib/internal/procstatus"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -22,7 +20,7 @@ const rssChildEnv = "LLAMA_RSS_CHILD"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(rssChildEnv); dir != "" {
-		before := procKB("VmRSS")
+		before := procstatus.KB("VmRSS")
 		mdl, err := Load(dir, 0)
 		if err == nil {
 			_, err = mdl.Forward([][]int{{1, 2, 3, 4}})
@@ -31,33 +29,17 @@ func TestMain(m *testing.M) {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
-		fmt.Println(before, procKB("VmHWM"))
+		fmt.Println(before, procstatus.KB("VmHWM"))
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
-}
-
-func procKB(field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n
-		}
-	}
-	return -1
 }
 
 func TestLoadPeakRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 160 MB checkpoint")
 	}
-	if procKB("VmHWM") < 0 {
+	if procstatus.KB("VmHWM") < 0 {
 		t.Skip("no /proc/self/status")
 	}
 	dir := t.TempDir()

@@ -1,7 +1,6 @@
 package safetensors
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/gomlx/compute/dtypes/float16"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/tokenscale/tokenscale/lib/backend"
+	"github.com/tokenscale/tokenscale/lib/internal/procstatus"
 )
 
 func f32Bytes(v []float32) []byte {
@@ -370,29 +369,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func procStatusKB(field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n
-		}
-	}
-	return -1
-}
-
 func rssChild(path string) {
 	be, err := backend.New()
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	before := procStatusKB("VmRSS")
+	before := procstatus.KB("VmRSS")
 	c, err := Open(path)
 	if err != nil {
 		fmt.Println("error", err)
@@ -407,7 +390,7 @@ func rssChild(path string) {
 		}
 		keep = append(keep, tt)
 	}
-	fmt.Println(before, procStatusKB("VmHWM"), c.Bytes(), len(keep))
+	fmt.Println(before, procstatus.KB("VmHWM"), c.Bytes(), len(keep))
 	os.Exit(0)
 }
 
@@ -415,7 +398,7 @@ func TestPeakRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 192 MB checkpoint")
 	}
-	if procStatusKB("VmHWM") < 0 {
+	if procstatus.KB("VmHWM") < 0 {
 		t.Skip("no /proc/self/status")
 	}
 	dir := t.TempDir()
