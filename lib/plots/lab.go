@@ -176,12 +176,15 @@ func buildLabLoss(o Options) (*Figure, error) {
 			first, found = r.Seed, true
 		}
 	}
+	var runs []lab.Run
+	for _, r := range res.Runs {
+		if r.Config == lab.Configs()[0] && r.Seed == first && len(r.Losses) > 0 {
+			runs = append(runs, r)
+		}
+	}
 	var legend []LegendEntry
 	i := 0
-	for _, r := range res.Runs {
-		if r.Config != lab.Configs()[0] || r.Seed != first || len(r.Losses) == 0 {
-			continue
-		}
+	for _, r := range runs {
 		xy := make(plotter.XYs, len(r.Losses))
 		for s, l := range smooth(r.Losses, 10) {
 			xy[s] = plotter.XY{X: float64(s + 1), Y: l}
@@ -190,7 +193,7 @@ func buildLabLoss(o Options) (*Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Color, l.Width = Shade(Blue, i, 8), vg.Points(1.5)
+		l.Color, l.Width = Shade(Blue, i, len(runs)), vg.Points(1.5) // light (small N) to full blue (largest N)
 		p.Add(l)
 		legend = append(legend, LegendEntry{Label: fmt.Sprintf("N = %d", r.N), Thumbs: []plot.Thumbnailer{l}})
 		i++
