@@ -24,11 +24,16 @@ func HFName(path, scopePrefix string) (name string, ok bool) {
 
 // Loader feeds variables from safetensors checkpoints: every variable whose
 // path lies under one of the mounted scope prefixes is read, on first use,
-// from the tensor of the same dotted name (float tensors as float32, others
-// as stored). Variables not found keep their initialiser.
+// from the tensor of the same dotted name (float tensors as float32, or as
+// FloatDType says; others as stored). Variables not found keep their
+// initialiser.
 type Loader struct {
 	Backend compute.Backend
 	mounts  []mount
+	// FloatDType, when set, gives the dtype a float tensor is served in for
+	// a variable path (e.g. bfloat16 under /llm for a model that holds its
+	// Llama in bfloat16); nil serves every float tensor as float32.
+	FloatDType func(fullPath string) dtypes.DType
 	// Err holds the first read error (shape or dtype mismatch, I/O).
 	Err error
 }
@@ -58,6 +63,9 @@ func (l *Loader) LoadVariable(store *model.Store, fullPath string) (*tensors.Ten
 		switch info.DType {
 		case "F16", "BF16", "F32", "F64":
 			dt = dtypes.Float32
+			if l.FloatDType != nil {
+				dt = l.FloatDType(fullPath)
+			}
 		}
 		t, err := m.ck.Tensor(name, dt, l.Backend)
 		if err != nil {

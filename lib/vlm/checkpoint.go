@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -121,6 +122,16 @@ func Load(dir string) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Config: cfg, Backend: be, Store: model.NewStore(), Loader: &fusion.Loader{Backend: be}, dir: dir}
+	if cfg.LLM.DType == LLMBFloat16 {
+		// An embedded Llama (saved from a model that held it in bfloat16)
+		// must come back in bfloat16 too.
+		m.Loader.FloatDType = func(p string) dtypes.DType {
+			if PartOf(p) == "llm" {
+				return dtypes.BFloat16
+			}
+			return dtypes.Float32
+		}
+	}
 	m.Store.SetLoader(m.Loader)
 	if err := m.mount("/", filepath.Join(dir, WeightsFile)); err != nil {
 		return nil, err

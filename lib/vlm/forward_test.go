@@ -438,3 +438,46 @@ func TestConfigLLMDType(t *testing.T) {
 		}
 	}
 }
+
+// A model whose random LLM is held in bfloat16 saves with the LLM embedded
+// and loads back with the LLM still in bfloat16, bit-identical, and gives
+// the same logits.
+func TestSaveLoadEmbeddedBFloat16LLM(t *testing.T) {
+	for _, dtype := range []string{"", LLMBFloat16} {
+		t.Run("llm dtype "+dtype, func(t *testing.T) {
+			m, in, out := stagedToy(t, dtype)
+			dir := filepath.Join(t.TempDir(), "ckpt")
+			if err := m.Save(dir, SaveOptions{EmbedLLM: true}); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer back.Close()
+			again, err := back.ForwardStages(in, StageOptions{})
+			if err != nil {
+				t.Fatalf("forward after load: %v", err)
+			}
+			if back.Loader.Err != nil {
+				t.Fatalf("loader: %v", back.Loader.Err)
+			}
+			if again.Embeddings != out.Embeddings {
+				t.Errorf("LLM embeddings in %s after load, %s before", again.Embeddings, out.Embeddings)
+			}
+			want, got := llmValues(t, m), llmValues(t, back)
+			if len(got) != len(want) {
+				t.Fatalf("%d LLM variables after load, %d before", len(got), len(want))
+			}
+			for p, v := range want {
+				if !slices.Equal(v, got[p]) {
+					t.Fatalf("%s changed through save and load", p)
+				}
+			}
+			a, b := tensors.MustCopyFlatData[float32](out.Logits), tensors.MustCopyFlatData[float32](again.Logits)
+			if !slices.Equal(a, b) {
+				t.Errorf("logits differ after save and load")
+			}
+		})
+	}
+}
