@@ -181,7 +181,7 @@ func (c ModelConfig) maxQuestion(task TaskConfig) int {
 
 // MaxQuestionTokens is the number of tokens of the longest question the
 // task can ask: 6 on the grids of 2 and 3 ("what colour is at top-left?",
-// "how many shapes are there?"), 9 on others, whose cell names are four
+// "how many shapes are there?"), 10 on others, whose cell names are five
 // tokens ("row 2, column 4").
 func MaxQuestionTokens(task TaskConfig) int {
 	task = task.withDefaults()

@@ -118,10 +118,14 @@ func TestBatchLayout(t *testing.T) {
 }
 
 func TestMaxQuestionTokens(t *testing.T) {
-	for _, grid := range []int{2, 3, 4} {
+	for _, tc := range []struct{ grid, want int }{{2, 6}, {3, 6}, {4, 10}} {
+		grid := tc.grid
 		task := DefaultTask()
 		task.Grid, task.Objects, task.Words = grid, 2, true
 		max := MaxQuestionTokens(task)
+		if max != tc.want {
+			t.Errorf("grid %d: MaxQuestionTokens %d, want %d", grid, max, tc.want)
+		}
 		s, err := Generate(task, 300, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -132,8 +136,8 @@ func TestMaxQuestionTokens(t *testing.T) {
 				longest = maxInt(longest, len(Words(q.Question)))
 			}
 		}
-		if longest > max {
-			t.Errorf("grid %d: a question of %d tokens, MaxQuestionTokens says %d", grid, longest, max)
+		if longest != max { // 300 questions include the longest kind
+			t.Errorf("grid %d: the longest question has %d tokens, MaxQuestionTokens says %d", grid, longest, max)
 		}
 	}
 }
