@@ -119,6 +119,13 @@ func buildLabTask(o Options) (*Figure, error) {
 	return f, nil
 }
 
+func btof(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // shortCfg abbreviates the paper's configuration names for titles.
 func shortCfg(c string) string {
 	switch c {
@@ -357,6 +364,16 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 		zl.Color, zl.Width = color.Black, vg.Points(0.8)
 		p.Add(zl)
 		panels = append(panels, p)
+	}
+	// One ΔP scale for both kinds, so that the bars compare across panels
+	// (the point of the figure is local against global).
+	lo, hi := 0.0, 0.0
+	for _, p := range panels {
+		lo, hi = math.Min(lo, p.Y.Min), math.Max(hi, p.Y.Max)
+	}
+	pad := 0.05 * (hi - lo)
+	for _, p := range panels {
+		p.Y.Min, p.Y.Max = lo-pad*btof(lo < 0), hi+pad
 	}
 	title := fmt.Sprintf("Lab: ΔP = P(%s) − P(%s) — %s", shortCfg(vqq), shortCfg(other), label)
 	f := GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
