@@ -51,14 +51,30 @@ func New(cfg Config, seed int64) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, Backend: be, Store: model.NewStore(), Loader: &fusion.Loader{Backend: be}}
+	m := newModel(cfg, be, "")
 	m.Store.SetParam(model.ParamInitialSeed, seed)
-	m.Store.SetLoader(m.Loader)
 	if err := m.mountParts(); err != nil {
 		m.Close()
 		return nil, err
 	}
 	return m, nil
+}
+
+// newModel makes the model's store and the loader that feeds it. The loader
+// serves each part's float tensors in the dtype the model holds that part
+// in: the LLM in cfg.LLM.HeldDType() (so a Llama saved in bfloat16 inside a
+// checkpoint comes back in bfloat16), everything else in float32.
+func newModel(cfg Config, be compute.Backend, dir string) *Model {
+	held := cfg.LLM.HeldDType()
+	ld := &fusion.Loader{Backend: be, FloatDType: func(p string) dtypes.DType {
+		if PartOf(p) == "llm" {
+			return held
+		}
+		return dtypes.Float32
+	}}
+	m := &Model{Config: cfg, Backend: be, Store: model.NewStore(), Loader: ld, dir: dir}
+	m.Store.SetLoader(ld)
+	return m
 }
 
 func (m *Model) resolve(p string) string {
@@ -86,7 +102,7 @@ func (m *Model) mountParts() error {
 	}
 	if p := m.resolve(m.Config.LLMPath); p != "" {
 		if m.Config.LLM.DType == LLMBFloat16 {
-			return m.holdLLM(p) // read now in bfloat16 (forward.go): the loader serves float32
+			return m.holdLLM(p) // read and checked now, in bfloat16 (forward.go)
 		}
 		if err := m.mount("/"+ScopeLLM, filepath.Join(p, WeightsFile)); err != nil {
 			return err
@@ -121,18 +137,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, Backend: be, Store: model.NewStore(), Loader: &fusion.Loader{Backend: be}, dir: dir}
-	if cfg.LLM.DType == LLMBFloat16 {
-		// An embedded Llama (saved from a model that held it in bfloat16)
-		// must come back in bfloat16 too.
-		m.Loader.FloatDType = func(p string) dtypes.DType {
-			if PartOf(p) == "llm" {
-				return dtypes.BFloat16
-			}
-			return dtypes.Float32
-		}
-	}
-	m.Store.SetLoader(m.Loader)
+	m := newModel(cfg, be, dir)
 	if err := m.mount("/", filepath.Join(dir, WeightsFile)); err != nil {
 		return nil, err
 	}

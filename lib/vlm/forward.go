@@ -78,8 +78,9 @@ func (m *Model) RandomLLM(seed uint64, progress func(done, total int64)) (err er
 
 // holdLLM reads the Llama of the folder dir (single or sharded safetensors)
 // into the store now, each tensor converted to the LLM dtype as it is read
-// (lib/llama's LoadInto): the checkpoint loader serves float32 only, so a
-// bfloat16 LLM from llm_path is held this way (13.5 GB for Llama-2-7B).
+// (lib/llama's LoadInto, which also checks that every weight is there): a
+// bfloat16 LLM from llm_path is held this way (13.5 GB for Llama-2-7B), so
+// a wrong folder fails at New or Load rather than at the first forward.
 func (m *Model) holdLLM(dir string) error {
 	ck, err := safetensors.Open(dir)
 	if err != nil {
