@@ -55,24 +55,6 @@ func FullSweep() SweepConfig {
 	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32}, Seeds: []uint64{1, 2, 3}, Workers: 2}
 }
 
-// IsCached reports whether every stage of the sweep is in its cache, so
-// that Sweep only reads files.
-func (c SweepConfig) IsCached() bool {
-	if c.CacheDir == "" {
-		return false
-	}
-	for _, n := range c.Ns {
-		for _, s := range c.Seeds {
-			for _, stage := range []string{"vqq", "vqft"} {
-				if _, ok := c.loadEntry(c.key(stage, n, s)); !ok {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
 // DefaultCacheDir is where `tokenscale lab` and the notebook keep runs:
 // <user cache dir>/tokenscale/lab, or out/lab-cache when there is none.
 func DefaultCacheDir() string {

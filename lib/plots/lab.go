@@ -119,13 +119,6 @@ func buildLabTask(o Options) (*Figure, error) {
 	return f, nil
 }
 
-func btof(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // shortCfg abbreviates the paper's configuration names for titles.
 func shortCfg(c string) string {
 	switch c {
@@ -189,9 +182,11 @@ func buildLabLoss(o Options) (*Figure, error) {
 			runs = append(runs, r)
 		}
 	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses")
+	}
 	var legend []LegendEntry
-	i := 0
-	for _, r := range runs {
+	for i, r := range runs {
 		xy := make(plotter.XYs, len(r.Losses))
 		for s, l := range smooth(r.Losses, 10) {
 			xy[s] = plotter.XY{X: float64(s + 1), Y: l}
@@ -203,10 +198,6 @@ func buildLabLoss(o Options) (*Figure, error) {
 		l.Color, l.Width = Shade(Blue, i, len(runs)), vg.Points(1.5) // light (small N) to full blue (largest N)
 		p.Add(l)
 		legend = append(legend, LegendEntry{Label: fmt.Sprintf("N = %d", r.N), Thumbs: []plot.Thumbnailer{l}})
-		i++
-	}
-	if i == 0 {
-		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses")
 	}
 	if o.LogYOr(false) {
 		SetLogY(p)
@@ -372,8 +363,12 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 		lo, hi = math.Min(lo, p.Y.Min), math.Max(hi, p.Y.Max)
 	}
 	pad := 0.05 * (hi - lo)
+	if lo < 0 {
+		lo -= pad
+	}
+	hi += pad
 	for _, p := range panels {
-		p.Y.Min, p.Y.Max = lo-pad*btof(lo < 0), hi+pad
+		p.Y.Min, p.Y.Max = lo, hi
 	}
 	title := fmt.Sprintf("Lab: ΔP = P(%s) − P(%s) — %s", shortCfg(vqq), shortCfg(other), label)
 	f := GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
