@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch side of bench/fusion: the paper's Vision-Question Fusion module
-(spec §3.4) with the same sizes, random weights, the same input layout and
+(Figure 6) with the same sizes, random weights, the same input layout and
 the same "key value" output as the Go program.
 
 Input of one sample, batch 1: [V vision tokens ‖ question ‖ N−1 placeholders

@@ -1,6 +1,6 @@
 // Command fusion times the paper's Vision-Question Fusion module (lib/fusion:
 // a causal Llama-style decoder over [vision tokens ‖ question ‖ N−1
-// placeholders ‖ eos], spec §3.4) at paper size, random weights, on the
+// placeholders ‖ eos], Figure 6) at paper size, random weights, on the
 // backend GOMLX_BACKEND names: one HD-9 image (10 views × 145 = 1450 vision
 // tokens), a 12-token question and N = 768 queries, batch 1 — the input
 // laid out by fusion.Layout, the output the last hidden states at the 768

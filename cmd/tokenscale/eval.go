@@ -110,7 +110,7 @@ func runEval(env *cmdEnv, args []string) error {
 
 Runs MODEL on every item of a benchmark file in VLMEvalKit's TSV layout with
 the dataset's default VLMEvalKit prompt and the paper's greedy max-new-token
-budget (spec §5.1), appends each answer to a predictions file (JSONL) as soon
+budget (docs/evaluation.md), appends each answer to a predictions file (JSONL) as soon
 as it is known, and prints the scores as JSON. Re-running the same command
 after an interruption resumes: items already in the predictions file are not
 generated again. The benchmark is named by --name or by the file name.

@@ -14,7 +14,7 @@ import (
 )
 
 func TestViewsSizes(t *testing.T) {
-	// The spec's table (§3.2).
+	// The worked examples of docs/model.md#hd-9-views.
 	for _, tc := range []struct {
 		size          string
 		views, tokens int

@@ -30,7 +30,7 @@ func TestOLSAndBFGSAgreeOnPaperData(t *testing.T) {
 }
 
 // Ranges of ΔP read off the authors' own renderings of Figures 11 and 12
-// (paper-spec §7).
+// (the images in their public repository).
 func TestDifferences(t *testing.T) {
 	for _, tc := range []struct {
 		b        paperdata.Config

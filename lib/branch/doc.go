@@ -1,7 +1,7 @@
 // Package branch measures how two branches that share a prefix diverge in a
 // sequence model: Section 3 of "Weak Scaling Capability in Token Space"
-// (arXiv 2412.18387 v1), with the formulas reconstructed in
-// ../shared/spec/paper-spec.md §1.
+// (arXiv 2412.18387 v1), with the formulas that the paper's text lost
+// rebuilt from its prose (docs/theory.md).
 //
 // For each preference pair k (the same system prompt and question, two
 // different answers) the final hidden states x̂_t, ŷ_t at the answer positions
@@ -25,8 +25,8 @@
 //     through lib/scaling's log–log least squares.
 //
 // A second estimator implements the later (JMLR) formulation that the
-// authors' code plots (spec §1.6): ψ_equal, ψ_cross (AA, BB, their mean AABB,
-// and AB), Υ(n) = n(1−ψ_equal) + n(n−1)(ψ_AABB − ψ_AB), the bound λ·sqrt(Υ),
+// authors' code plots (docs/theory.md#the-ψ-formulation): ψ_equal, ψ_cross
+// (AA, BB, their mean AABB, and AB), Υ(n) = n(1−ψ_equal) + n(n−1)(ψ_AABB − ψ_AB), the bound λ·sqrt(Υ),
 // and the balance point where ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB − ψ_AB)) = 1.
 //
 // Zero differences (answers that share their first tokens make d_t = 0

@@ -7,7 +7,7 @@ import (
 )
 
 // LambdaMode chooses λ of the bound λ·sqrt(n + n(n−1)ĝ(n)) (Eq. 17–18; the
-// paper's own formula was lost, spec §1.4).
+// paper's own formula was lost; docs/theory.md#the-bound-and-λ).
 type LambdaMode int
 
 const (
@@ -77,7 +77,8 @@ func ParseDiffMode(s string) (DiffMode, error) {
 	return 0, fmt.Errorf("branch: unknown difference %q (want forward or backward)", s)
 }
 
-// Default thresholds. The paper's values were lost (spec §1.3 [ND]).
+// Default thresholds. The paper's values of ε and δ (§3.5, Figure 4) were
+// lost from its text; see docs/theory.md#defaults.
 const (
 	DefaultEpsilon = 0.1
 	DefaultDelta   = 1e-3
@@ -93,7 +94,7 @@ type Options struct {
 	Delta float64
 	// Difference chooses the forward (default) or backward difference.
 	Difference DiffMode
-	// RobustDelta requires |Δĝ(m)| < δ for every m ≥ n (spec §1.3), instead
+	// RobustDelta requires |Δĝ(m)| < δ for every m ≥ n (a stricter Eq. 14), instead
 	// of the first n only.
 	RobustDelta bool
 	// MinPairs drops the rows with fewer pairs than this (the tail where the
@@ -369,7 +370,7 @@ func diffThreshold(rows []Row, delta float64, robust bool) int {
 	return n
 }
 
-// PsiRow is the JMLR formulation (spec §1.6) at one n.
+// PsiRow is the later (JMLR) formulation (docs/theory.md) at one n.
 type PsiRow struct {
 	N, Pairs int
 	// Equal is ψ_equal^{AB}(n), the mean over t ≤ n of cos(h_t^A, h_t^B).

@@ -18,8 +18,8 @@ type FitRange struct {
 // several models (Eq. 23, Fig. 10): the least squares of
 // Σ_m Σ_n (β − α·log n − log ĝ_m(n))², which is lib/scaling's log–log fit
 // over the pooled points, with c = exp(β/α). Only points with ĝ > 0 can enter
-// a log–log fit; the others are counted in dropped (spec §1.5 recommends
-// n = 2..n_max with ĝ > 0).
+// a log–log fit; the others are counted in dropped (the paper does not give
+// its n grid; docs/theory.md#the-eq-23-fit).
 func FitG(results []Result, rg FitRange) (fit scaling.Fit, dropped int, err error) {
 	var ns, gs []float64
 	for _, res := range results {

@@ -34,7 +34,7 @@ type SequenceModel interface {
 }
 
 // DefaultMaxAnswer caps the compared answer length, as the authors' code
-// evaluates the curves up to n ≈ 800 (spec §1.4).
+// evaluates the curves up to n ≈ 800.
 const DefaultMaxAnswer = 800
 
 // MeasureOptions controls Measure.

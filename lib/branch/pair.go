@@ -17,7 +17,7 @@ type PairOptions struct {
 	// (see DefaultZeroTol). Zero means DefaultZeroTol; a negative value means
 	// "exactly zero only".
 	ZeroTol float64
-	// Psi also computes the curves of the JMLR formulation (spec §1.6),
+	// Psi also computes the curves of the later (JMLR) formulation,
 	// which roughly doubles the cost.
 	Psi bool
 }

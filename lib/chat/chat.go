@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// TokenType is a set of token-type bit flags (spec §6); masks are built with
+// TokenType is a set of token-type bit flags (the authors' EnumTokenType); masks are built with
 // bitwise AND.
 type TokenType uint16
 
@@ -46,7 +46,8 @@ func (t TokenType) String() string {
 // Has reports whether t has any of the flags of mask.
 func (t TokenType) Has(mask TokenType) bool { return t&mask != 0 }
 
-// DefaultVisionSystem is the system prompt of the paper's vision model (spec §3.5).
+// DefaultVisionSystem is the system prompt of the paper's vision model (the
+// authors' llama-2-vision template).
 const DefaultVisionSystem = "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions."
 
 // Template text of the Llama-2 chat format.
@@ -122,7 +123,7 @@ func FromMessages(msgs []Message) (Conversation, error) {
 type Options struct {
 	// DefaultSystem is the system prompt used when the conversation has
 	// none. When both are empty the <<SYS>> block is left out (the
-	// recommendation of spec §1.4 for the Section-3 measurements).
+	// choice for the Section-3 measurements, docs/theory.md#defaults).
 	DefaultSystem string
 	// QEDFirst (N) is the number of fused-token slots before the first
 	// question, QEDLater (M) before each later one; 0 leaves none.
@@ -131,7 +132,7 @@ type Options struct {
 
 // VisionOptions are the options of the paper's vision model with N query
 // tokens for the first question and M for later ones (the llama-2-vision
-// placement, spec §3.5): the default system prompt and QED slots.
+// placement, §4.3 and Figure 6): the default system prompt and QED slots.
 func VisionOptions(n, m int) Options {
 	return Options{DefaultSystem: DefaultVisionSystem, QEDFirst: n, QEDLater: m}
 }

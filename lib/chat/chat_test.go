@@ -131,7 +131,7 @@ func TestTextOnlyMatchesMetaReference(t *testing.T) {
 
 // TestSystemBlock: with a system prompt the block is one SYS segment, and the
 // question that follows it is tokenised on its own (with its dummy-prefix
-// space), unlike whole-string tokenisation (spec §3.5's warning).
+// space), unlike whole-string tokenisation (see docs/model.md#projection-and-llm-input).
 func TestSystemBlock(t *testing.T) {
 	tok := llama(t)
 	conv := Conversation{System: "Be brief.", Turns: []Turn{{User: "Hi", Assistant: "Hello."}}}

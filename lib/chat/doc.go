@@ -1,6 +1,6 @@
 // Package chat builds Llama-2 chat sequences segment by segment, with a type
 // for every token, as the paper's model and its Section-3 measurements use
-// them (spec §1.4 and §3.5).
+// them (§3.5 and §4.3; docs/model.md#projection-and-llm-input).
 //
 // A conversation (an optional system prompt and question/answer turns) becomes
 //
@@ -29,14 +29,14 @@
 //
 // The QED slots hold a placeholder id (the tokenizer's PAD, else EOS); the
 // vision-language model overwrites their input embeddings with the projected
-// outputs of the fusion module (spec §3.5). N slots precede the first
+// outputs of the fusion module (§4.3, Figure 6). N slots precede the first
 // question and M each later one, which makes N + (k−1)·M fused tokens for k
 // questions. With no slots (N = M = 0) and no system prompt this is the plain
 // Llama-2 chat format that Section 3 of the paper measures: the hidden states
 // at AnswerPositions are the mapped tokens whose differences give Ê(n) and
 // ĝ(n) (Eq. 15–16).
 //
-// Token types are the bit flags of the paper code's EnumTokenType (spec §6):
+// Token types are the bit flags of the paper code's EnumTokenType (docs/model.md#token-types):
 // PAD 1, INST 2, SYS 4, IMG 8, QUE 16, ANS 32, BOS 64, EOS 128, QED 256,
 // TXT 512.
 package chat

@@ -18,7 +18,7 @@ import (
 // when the first graph runs: matrices, the class token and the positions
 // N(0, std²), LayerNorm weights 1, biases 0. The declaration order is fixed
 // (so is the random draw for a given seed). post_layernorm is not declared:
-// the paper's model drops it (spec §3.3).
+// the paper's model drops it (docs/model.md#vision-tower-and-local-merge).
 func DeclareVisionWeights(scope *model.Scope, cfg VisionConfig, dtype dtypes.DType, std float64) {
 	vm := scope.At("vision_model")
 	h, p, n := cfg.HiddenSize, cfg.PatchSize, cfg.NumPatches()

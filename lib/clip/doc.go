@@ -1,7 +1,7 @@
 // Package clip holds the CLIP vision and text towers in GoMLX, loaded from
 // Hugging Face CLIPModel folders (config.json + safetensors), and the
 // paper's vision-token head: a new LayerNorm, the 4:1 local merge and the
-// new-line token (paper §4 and Appendix C; spec §3.1 and §3.3).
+// new-line token (paper §4.2 and Appendix C; docs/model.md).
 //
 // Semantics follow Hugging Face's modeling_clip:
 //
@@ -23,7 +23,7 @@
 // LayerNorm epsilon is the config's layer_norm_eps (1e-5), not GoMLX's
 // default.
 //
-// The paper's variant (spec §3.3) is [PaperVisionTokens]: last encoder layer
+// The paper's variant (App. C) is [PaperVisionTokens]: last encoder layer
 // → a new LayerNorm pos_layrnorm → class token dropped → [LocalMerge] (a 3×3,
 // stride-2, padding-1, bias-free convolution plus, as in the authors' code,
 // the nearest-neighbour residual; a switch gives the paper's conv-only
@@ -32,7 +32,7 @@
 // slices and one dense contraction, so its gradient works on every backend
 // (it is trained with the fusion module). [Model.ExtendTextPositions] grows
 // the 77-row text position table (the paper uses 512) with new rows drawn
-// from N(mean, std) of the old table (spec §4.1).
+// from N(mean, std) of the old table (as the authors' code does).
 //
 // Graph functions ([VisionHiddenStates], [TextHiddenStates], [LocalMerge],
 // ...) take the scope that holds the CLIP weights, so larger models can

@@ -71,7 +71,7 @@ func LocalMerge(scope *model.Scope, x *Node, grid int, residual bool) *Node {
 }
 
 // AppendNewLine appends the learned new-line token scope/token_LF ([1, 1, D])
-// at the end of every view: [B, T, D] → [B, T+1, D] (spec §3.3, step 7).
+// at the end of every view: [B, T, D] → [B, T+1, D] (App. C).
 func AppendNewLine(scope *model.Scope, x *Node) *Node {
 	g := x.Graph()
 	dims := x.Shape().Dimensions

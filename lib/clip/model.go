@@ -254,7 +254,7 @@ func extendTable(store *model.Store, path string, newRows int, seed uint64) erro
 
 // ExtendTextPositions grows the text tower's learned position table to n
 // rows (the paper uses 512; the authors' stage-1 script 1024), drawing the
-// new rows from N(mean, std) of the old table (spec §4.1), and updates
+// new rows from N(mean, std) of the old table (as the authors' code does), and updates
 // Config.Text.MaxPositionEmbeddings. The draw is deterministic in seed.
 func (m *Model) ExtendTextPositions(n int, seed uint64) error {
 	if !m.HasText {
@@ -295,7 +295,7 @@ func (m *Model) ExtendTextVocab(n int, seed uint64) error {
 }
 
 // InitPaperVision creates the paper's new vision weights when the store does
-// not hold them yet (spec §3.3): pos_layrnorm (weight 1, bias 0), the merge
+// not hold them yet (App. C): pos_layrnorm (weight 1, bias 0), the merge
 // convolution vision_embed_merge.weight [D, D, 3, 3] and the new-line token
 // token_LF [1, 1, D], both drawn from N(0, 0.02²) with the given seed.
 func (m *Model) InitPaperVision(seed uint64) error {

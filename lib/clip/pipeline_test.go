@@ -8,7 +8,7 @@ import (
 
 // A narrow model with ViT-L/14-336's geometry (336 px, patch 14, 24×24
 // patches): an image drawn in code goes through lib/vision's HD-9 views and
-// the paper's vision head, giving 145 tokens per view (spec §3.6).
+// the paper's vision head, giving 145 tokens per view (App. C).
 const narrow336 = `{"model_type": "clip", "projection_dim": 4,
   "vision_config": {"hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
     "image_size": 336, "patch_size": 14, "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5},

@@ -179,7 +179,7 @@ func (m *Model) VisionLayer(pixels Array, layer int) (Array, error) {
 	return out[0], nil
 }
 
-// PaperTokens runs the paper's per-view vision pipeline (spec §3.3) on
+// PaperTokens runs the paper's per-view vision pipeline (App. C) on
 // pixel_values [K, 3, S, S]: last layer → pos_layrnorm → class token dropped
 // → local merge (conv + nearest residual, or conv only) → new-line token,
 // giving [K, (S/p/2)² + 1, D]. The paper's new weights must exist (loaded

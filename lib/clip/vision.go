@@ -58,16 +58,16 @@ func ImageEmbeds(scope *model.Scope, pooled *Node) *Node {
 	return linear(scope.At("visual_projection"), pooled)
 }
 
-// PaperVisionFeatures is the paper's use of the vision tower (spec §3.3,
-// steps 3–5): the output of the last encoder layer, a new LayerNorm
-// (vision_model/pos_layrnorm, not CLIP's post_layernorm) and the class token
-// dropped: [B, T, D] → [B, T−1, D].
+// PaperVisionFeatures is the paper's use of the vision tower (§4.2, App. C;
+// docs/model.md#vision-tower-and-local-merge): the output of the last
+// encoder layer, a new LayerNorm (vision_model/pos_layrnorm, not CLIP's
+// post_layernorm) and the class token dropped: [B, T, D] → [B, T−1, D].
 func PaperVisionFeatures(scope *model.Scope, cfg VisionConfig, last *Node) *Node {
 	x := layerNorm(scope.At("vision_model").At("pos_layrnorm"), last, cfg.LayerNormEps)
 	return SliceAxis(x, 1, AxisRangeToEnd(1))
 }
 
-// PaperVisionTokens is the whole per-view pipeline of spec §3.3: the vision
+// PaperVisionTokens is the whole per-view pipeline (App. C): the vision
 // tower, pos_layrnorm, the class token dropped, the local merge (with the
 // nearest-neighbour residual unless convOnly) and the new-line token:
 // pixels [K, 3, S, S] → [K, (S/p/2)² + 1, D] (145 tokens for ViT-L/14-336).

@@ -45,13 +45,13 @@ type Benchmark struct {
 	Paper string
 	Kind  Kind
 	// MaxNewTokens is the greedy-decoding budget of the paper's model wrapper
-	// for this benchmark (spec §5.1).
+	// for this benchmark (docs/evaluation.md#decoding-budgets).
 	MaxNewTokens int
 	// Primary is the metric Table 1 fits, e.g. "Overall", "Final Score".
 	Primary string
 }
 
-// benchmarks is the table of spec §5.1 and Appendix D. Max-new-token budget
+// benchmarks is the table of Appendix D's benchmarks. Max-new-token budget
 // (imgque.py adjust_kwargs): MCQ and Y/N 32; a caption set named COCO 32;
 // OCRVQA, ChartQA (and DocVQA) 100; TextVQA 10; any other VQA (OCRBench) 512.
 var benchmarks = []Benchmark{

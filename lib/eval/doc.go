@@ -1,4 +1,4 @@
-// Package eval is the paper's evaluation harness (spec §5, Appendix D): the
+// Package eval is the paper's evaluation harness (§5, Appendix D; docs/evaluation.md): the
 // 15 benchmarks in VLMEvalKit's data format, the prompts and generation
 // budgets the paper's model was run with, VLMEvalKit's scorers, a resumable
 // runner and N-sweeps whose results feed the scaling-law fit (Eq. 21–22,
@@ -20,7 +20,7 @@
 //
 // [Prompt] builds the text of VLMEvalKit's default prompt for each dataset
 // (the paper's wrapper keeps the defaults); Benchmark.MaxNewTokens is the
-// greedy budget of spec §5.1 (MCQ and yes/no 32, COCO 32, OCRVQA/ChartQA 100,
+// greedy budget of the authors' model wrapper (MCQ and yes/no 32, COCO 32, OCRVQA/ChartQA 100,
 // TextVQA 10, OCRBench 512).
 //
 // # Scorers

@@ -18,7 +18,7 @@ type Request struct {
 	// Prompt is VLMEvalKit's default prompt text for the item ([Prompt]); the
 	// item's images come before it.
 	Prompt string
-	// MaxNewTokens is the greedy-decoding budget of spec §5.1
+	// MaxNewTokens is the greedy-decoding budget of docs/evaluation.md
 	// (Benchmark.MaxNewTokens).
 	MaxNewTokens int
 }

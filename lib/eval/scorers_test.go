@@ -289,7 +289,7 @@ func TestLookup(t *testing.T) {
 		tok  int
 	}{{"MMStar", 32}, {"POPE", 32}, {"COCO_VAL", 32}, {"TextVQA_VAL", 10}, {"ChartQA_TEST", 100}, {"OCRVQA_TESTCORE", 100}, {"OCRBench", 512}} {
 		if b := mustLookup(t, tc.name); b.MaxNewTokens != tc.tok {
-			t.Errorf("%s: max_new_tokens %d, want %d (spec §5.1)", tc.name, b.MaxNewTokens, tc.tok)
+			t.Errorf("%s: max_new_tokens %d, want %d (docs/evaluation.md)", tc.name, b.MaxNewTokens, tc.tok)
 		}
 	}
 }

@@ -27,7 +27,7 @@ type DecoderConfig struct {
 	InitStd float64 `json:"initializer_range"`
 }
 
-// PaperFusion is the paper's fusion decoder (App. C; spec §3.4): 20 layers,
+// PaperFusion is the paper's fusion decoder (§4.2, App. C): 20 layers,
 // hidden 1024, 16 heads of 64, MLP 4096, RoPE θ 10⁴, RMSNorm 10⁻⁶.
 func PaperFusion() DecoderConfig {
 	return DecoderConfig{Hidden: 1024, Intermediate: 4096, Layers: 20, Heads: 16, KVHeads: 16, RopeTheta: 1e4, RMSEps: 1e-6, InitStd: 0.02}
@@ -83,7 +83,7 @@ func (c DecoderConfig) Std() float64 {
 // Decoder runs the fusion transformer: lib/llama's decoder blocks and final
 // RMSNorm over input embeddings x [B, T, H] with the causal mask combined
 // with the right-padding mask valid [B, T] (Bool), positions 0…T−1 (one RoPE
-// sequence, spec §3.4). Fresh weights are drawn from N(0, InitStd). It
+// sequence, as in the authors' code). Fresh weights are drawn from N(0, InitStd). It
 // returns the last hidden state after the final RMSNorm (no LM head).
 func Decoder(scope *model.Scope, cfg DecoderConfig, x, valid *Node) *Node {
 	lc := cfg.Llama()

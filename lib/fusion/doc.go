@@ -1,6 +1,6 @@
 // Package fusion holds the paper's "Vision-Question Fusion" module
 // (Section 4.2–4.3, Figure 6 and Appendix C of "Weak Scaling Capability in
-// Token Space"; spec §3.4): the input sequence
+// Token Space"; docs/model.md#fusion-input-sequence): the input sequence
 //
 //	[vision tokens ‖ q₁ ‖ N−1 placeholders ‖ eos ‖ q₂ ‖ M−1 placeholders ‖ eos ‖ …]
 //

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// TokenType labels every position of the fusion input (spec §3.4).
+// TokenType labels every position of the fusion input (§4.3, Figure 6).
 type TokenType uint8
 
 // Token types of the fusion input.
@@ -190,7 +190,7 @@ type Batch struct {
 	Vision []int       // vision tokens of each sample (they come first)
 	// Fused lists the flat indices b*T+t of QED and EOS positions in
 	// row-major (batch, position) order — the order in which the fused
-	// tokens are scattered into the LLM's QED slots (spec §3.5).
+	// tokens are scattered into the LLM's QED slots (docs/model.md#projection-and-llm-input).
 	Fused []int
 	// EOSRows lists, for every question of the batch in order, its row in
 	// Fused (the fusion state used by the stage-1 contrastive loss).

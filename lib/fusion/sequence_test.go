@@ -17,7 +17,7 @@ func TestMForN(t *testing.T) {
 
 func TestFusedTokens(t *testing.T) {
 	for _, tc := range []struct{ n, m, k, want int }{
-		{256, 8, 2, 264}, // spec §3.6: 255 QED + eos + 7 QED + eos
+		{256, 8, 2, 264}, // Figure 6 at N = 256, M = 8: 255 QED + eos + 7 QED + eos
 		{256, 8, 1, 256}, {1, 1, 5, 5}, {768, 8, 0, 0}, {64, 8, 10, 136},
 	} {
 		if got := FusedTokens(tc.n, tc.m, tc.k); got != tc.want {

@@ -24,7 +24,7 @@
 //
 // # Model (model.go, batch.go, run.go)
 //
-// The paper's structure (Figure 5, spec §3.4–3.5) at toy size: a
+// The paper's structure (Figure 5, §4.2–4.3) at toy size: a
 // patch-embedding vision tower (one token per cell), the fusion decoder of
 // lib/fusion (lib/llama's blocks) over [vision ‖ question ‖ N−1 placeholders
 // ‖ eos] laid out by fusion.Layout (the question is left out in the "Vision

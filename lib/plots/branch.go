@@ -717,7 +717,7 @@ func buildFig10(o Options) (*Figure, error) {
 	return f, nil
 }
 
-// ---- The JMLR formulation (spec §1.6) ---------------------------------------
+// ---- The later (JMLR) formulation (docs/theory.md) ---------------------------
 
 func buildBranchPsi(o Options) (*Figure, error) {
 	cs, err := selectBranch(o)
@@ -817,6 +817,6 @@ func buildBranchPsi(o Options) (*Figure, error) {
 	}
 	w, h := o.SizeOr(15*vg.Inch, 5*vg.Inch)
 	f := &Figure{Rows: 1, Cols: 3, Panels: []*plot.Plot{pa, pb, pc}, Width: w, Height: h}
-	f.Title = o.TitleOr(fmt.Sprintf("JMLR formulation (spec §1.6), measured with %s (%d pairs)", c.Model, c.Result.Pairs))
+	f.Title = o.TitleOr(fmt.Sprintf("ψ formulation of the JMLR version's Section 3, measured with %s (%d pairs)", c.Model, c.Result.Pairs))
 	return f, nil
 }

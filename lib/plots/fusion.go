@@ -19,7 +19,7 @@ import (
 
 // Figures of notebook 30 ("the fusion model"): the token layout of the
 // paper's Figure 6 and training curves in the style of its Figure 15
-// (Section 4.3, App. C; spec §3.4–3.5, §4).
+// (Section 4.3, App. C; docs/model.md).
 func init() {
 	Register(Spec{
 		ID:      "fig6",

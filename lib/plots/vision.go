@@ -16,7 +16,7 @@ import (
 
 // Figures of notebook 20 ("from pixels to tokens"): the HD-9 views of an
 // image, vision-token counts across aspect ratios, the local merge, and the
-// model's token budget (paper §4, App. C; spec §3.2–3.4, §3.6).
+// model's token budget (paper §4.2, App. C; docs/model.md).
 func init() {
 	Register(Spec{
 		ID:      "vision-views",
@@ -185,7 +185,7 @@ func buildVisionTokens(o Options) (*Figure, error) {
 		thumb.Color, thumb.Width = SeriesColor(i), vg.Points(2)
 		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("HD-%d", hd), Thumbs: []plot.Thumbnailer{thumb}})
 	}
-	// The spec's table (§3.2), HD-9.
+	// The worked examples of docs/model.md#hd-9-views, HD-9.
 	var table plotter.XYs
 	for _, s := range [][2]int{{800, 600}, {1920, 1080}, {500, 1500}, {1, 1}} {
 		l, _ := vision.HDLayout(s[0], s[1], 9)
@@ -197,7 +197,7 @@ func buildVisionTokens(o Options) (*Figure, error) {
 	}
 	sc.GlyphStyle.Shape, sc.GlyphStyle.Radius, sc.GlyphStyle.Color = draw.CircleGlyph{}, vg.Points(4), Grey
 	tok.Add(sc)
-	f.Legend = append(f.Legend, LegendEntry{Label: "spec table: 800×600, 1920×1080, 500×1500, square", Thumbs: []plot.Thumbnailer{sc}})
+	f.Legend = append(f.Legend, LegendEntry{Label: "examples: 800×600, 1920×1080, 500×1500, square", Thumbs: []plot.Thumbnailer{sc}})
 	for _, p := range []*plot.Plot{tok, pad} {
 		SetLog2X(p)
 		p.X.Min, p.X.Max = rr[0], rr[1]
@@ -349,7 +349,7 @@ func (t mergeTicks) Ticks(min, max float64) []plot.Tick {
 
 // fusedTokens is the number of tokens the fusion module hands to the LLM for
 // a sample with k questions: N for the first, M for each later one
-// (spec §3.4).
+// (§4.3, App. C).
 func fusedTokens(n, m, k int) int { return n + (k-1)*m }
 
 func buildVisionBudget(o Options) (*Figure, error) {

@@ -12,7 +12,7 @@ import (
 // Decays reports whether AdamW's decoupled weight decay applies to the
 // variable at path. The rule is Hugging Face Trainer's default (its
 // get_decay_parameter_names), which the authors' training scripts use
-// (spec §4.3: HF Trainer's AdamW): biases and the weights of LayerNorm and
+// (Hugging Face Trainer's AdamW): biases and the weights of LayerNorm and
 // RMSNorm layers do not decay; every other trainable variable does —
 // matrices, the embedding tables (placeholder rows included), CLIP's class
 // embedding and positions, the new-line token token_LF and the stage-1

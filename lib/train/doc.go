@@ -1,6 +1,6 @@
 // Package train holds the paper's losses and the training loop of its three
 // stages (Section 4.4 and Appendix C of "Weak Scaling Capability in Token
-// Space"; spec §4):
+// Space"; docs/model.md#losses):
 //
 //   - stage 1: the symmetric CLIP contrastive loss between fused eos states
 //     and CLIP-text answer embeddings with a learnable logit scale

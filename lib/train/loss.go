@@ -8,10 +8,10 @@ import (
 	"github.com/tokenscale/tokenscale/lib/fusion"
 )
 
-// LogitScaleInit is CLIP's initial logit scale, log(1/0.07) (spec §4.1).
+// LogitScaleInit is CLIP's initial logit scale, log(1/0.07), as the authors' code starts it.
 const LogitScaleInit = 2.6592
 
-// ContrastiveLoss is the stage-1 symmetric CLIP loss of Eq. 19 (spec §4.1):
+// ContrastiveLoss is the stage-1 symmetric CLIP loss of Eq. 19 (§4.4):
 // with v_i the L2-normalised fused eos states (already projected to the text
 // width) and t_j the L2-normalised answer embeddings, S = v tᵀ and s =
 // exp(logitScale),
@@ -43,7 +43,7 @@ func crossEntropyDiag(s, diag *Node, axis int) *Node {
 }
 
 // MaskTextOutliers is the authors' code-only step before the contrastive loss
-// (spec §4.1): every entry of the whole [K, D] matrix outside mean ± 1·std
+// (docs/model.md#losses): every entry of the whole [K, D] matrix outside mean ± 1·std
 // (over all entries) is set to 0.
 func MaskTextOutliers(text *Node) *Node {
 	mean := ReduceAllMean(text)
@@ -106,7 +106,7 @@ func (v IdentityRows) Rows(b *fusion.Batch) []int {
 	return out
 }
 
-// GenerationLoss is Eq. 20 (spec §4.2): the mean over kept positions of
+// GenerationLoss is Eq. 20 (§4.4): the mean over kept positions of
 // −log softmax(logits)[label]. logits are [B, L, V]; labels [B, L] hold the
 // next token of every position (already shifted by the caller, see
 // ShiftTargets) and weights [B, L] are 1 where that next token is an answer

@@ -25,7 +25,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
-// Options configure a training run (App. C; spec §4.3).
+// Options configure a training run (App. C; docs/model.md#training-stages).
 type Options struct {
 	Stage       int      `json:"stage"`         // 1 (contrastive + identity) or 2, 3 (generation loss)
 	Steps       int      `json:"steps"`         // optimizer steps
@@ -509,7 +509,7 @@ func addStage1Inputs(in *vlm.Inputs, batch []vlm.Example, rows IdentityRows) err
 	return nil
 }
 
-// stage1Loss is Eq. 19 as the authors' code computes it (spec §4.1): the
+// stage1Loss is Eq. 19 as the authors' code computes it: the
 // fusion states at each question's eos, projected by imgque_projection
 // (bias-free, fusion width → ProjectionDim), against the CLIP text tower's
 // pooled, projected answer embeddings, with a learnable logit scale

@@ -1,9 +1,9 @@
 // Package vision turns an image file into the vision views of the paper's
 // model: one global view and up to hd local views ("HD-9"), each 336×336,
 // normalised with the OpenAI CLIP mean and standard deviation, as a
-// [K,3,336,336] float32 tensor (paper §4 and Appendix C; spec §3.2).
+// [K,3,336,336] float32 tensor (paper §4.2 and Appendix C; docs/model.md#hd-9-views).
 //
-// The pipeline, step by step (spec §3.2):
+// The pipeline, step by step, as the authors' code does it:
 //
 //   - Decode: PNG and JPEG only ([Load], [Decode]); any other or a corrupt
 //     file gives a one-line error that names the file and the format found.
@@ -20,8 +20,7 @@
 //     side; after normalisation, a bicubic (a = −0.75, align_corners=False)
 //     interpolation to 336×336, which is the identity when the square is
 //     already 336 (so a square larger than 336 is shrunk by this bicubic step
-//     alone, without antialiasing, as in the reference code; the spec's
-//     summary omits this square case).
+//     alone, without antialiasing, as in the reference code).
 //   - Normalise: x/255, then (x − mean)/std per channel with the CLIP mean
 //     (0.48145466, 0.4578275, 0.40821073) and std (0.26862954, 0.26130258,
 //     0.27577711).

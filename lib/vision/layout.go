@@ -11,7 +11,7 @@ const (
 	// DefaultHD is the paper's number of local crops ("HD-9").
 	DefaultHD = 9
 	// TokensPerView is the number of vision tokens one view becomes after the
-	// local merge: 12×12 merged patch tokens plus one new-line token (spec §3.3).
+	// local merge: 12×12 merged patch tokens plus one new-line token (App. C).
 	TokensPerView = 145
 )
 

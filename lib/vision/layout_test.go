@@ -2,9 +2,9 @@ package vision
 
 import "testing"
 
-// The rows of the spec's table (§3.2) plus hand-computed resize sizes:
+// The worked examples of docs/model.md#hd-9-views plus hand-computed resize sizes:
 // resized = (336·scale, int(336·scale/ratio)) in the transposed frame.
-func TestHDLayoutSpecTable(t *testing.T) {
+func TestHDLayoutWorkedExamples(t *testing.T) {
 	for _, tc := range []struct {
 		w, h          int
 		views, tokens int

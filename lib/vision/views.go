@@ -31,7 +31,7 @@ type Views struct {
 func (v *Views) K() int { return 1 + len(v.Locals) }
 
 // Process builds the global and local views of img for a crop budget hd
-// (9 for the paper's HD-9), as spec §3.2 describes.
+// (9 for the paper's HD-9; App. C).
 func Process(img image.Image, hd int) (*Views, error) {
 	b := img.Bounds()
 	layout, err := HDLayout(b.Dx(), b.Dy(), hd)

@@ -77,7 +77,7 @@ func (c LLMConfig) NumParams() int64 {
 	return 2*int64(c.Vocab)*int64(c.Hidden) + c.DecoderConfig.NumParams()
 }
 
-// Config is the whole model of Figure 5 (spec §3): which checkpoints it
+// Config is the whole model of Figure 5 (docs/model.md): which checkpoints it
 // starts from, the sizes of every part, and the fused-token counts.
 type Config struct {
 	Vision VisionConfig `json:"vision"`
@@ -108,13 +108,13 @@ type Config struct {
 	CLIPVocab      string `json:"clip_vocab,omitempty"`
 	LlamaTokenizer string `json:"llama_tokenizer,omitempty"`
 	// Text is the CLIP text tower used by the stage-1 contrastive loss
-	// (spec §4.1), and ProjectionDim its embedding width (text_projection,
+	// (Eq. 19), and ProjectionDim its embedding width (text_projection,
 	// and the fusion-side imgque_projection 1024 → 768).
 	Text          *clip.TextConfig `json:"text,omitempty"`
 	ProjectionDim int              `json:"projection_dim,omitempty"`
 }
 
-// PaperConfig is the paper's model (spec §3): CLIP ViT-L/14-336, a
+// PaperConfig is the paper's model (§4.2, App. C): CLIP ViT-L/14-336, a
 // 20-layer hidden-1024 fusion decoder, N = 256, M = 8, Llama-2-7B.
 func PaperConfig() Config {
 	return Config{

@@ -1,5 +1,5 @@
 // Package vlm assembles the paper's whole model (Figure 5; Section 4.2–4.3
-// and Appendix C of "Weak Scaling Capability in Token Space"; spec §3):
+// and Appendix C of "Weak Scaling Capability in Token Space"; docs/model.md):
 //
 //	image → CLIP vision tower (last layer) → new LayerNorm → local merge
 //	(3×3 stride-2 conv + nearest residual) + new-line token → fusion module

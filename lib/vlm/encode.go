@@ -27,7 +27,7 @@ type Tokenizers struct {
 	System string
 }
 
-// EncodeWith tokenises a record with real tokenizers (spec §3.4–3.5): the
+// EncodeWith tokenises a record with real tokenizers (§4.3, Figure 6): the
 // questions by CLIP BPE (no BOS) for the fusion input, each answer by CLIP
 // BPE plus eos for stage 1, and the conversation in lib/chat's Llama-2
 // vision format with N slots before the first question and M before each

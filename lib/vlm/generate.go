@@ -11,7 +11,7 @@ import (
 
 // PromptEmbeddings runs the vision tower, the merge, the fusion module and
 // the projection once and returns the LLM input embeddings [B, L, D] with the
-// fused tokens in the QED slots (spec §3.5).
+// fused tokens in the QED slots (§4.3, Figure 6).
 func (c Config) PromptEmbeddings(root *model.Scope, in []*Node) *Node {
 	vt := c.VisionTokens(root, in[inPixels])
 	h := c.FusionStates(root, vt, in[inFusionIDs], in[inFusionValid], in[inIsVision], in[inVisionIdx])

@@ -10,7 +10,7 @@ import (
 
 // Example is one chat record after tokenisation: the image's views, the
 // question ids for the fusion side, and the LLM-side sequence with its QED
-// slots and loss targets (spec §3.5).
+// slots and loss targets (§4.3, Figure 6).
 type Example struct {
 	Pixels    []float32 // Views × 3 × S × S, CLIP-normalised
 	Views     int
@@ -19,7 +19,7 @@ type Example struct {
 	Slot      []bool    // positions whose embedding is replaced by a fused token (type QED)
 	Target    []bool    // positions of type ANS or EOS (the loss of Eq. 20 predicts them)
 	// Answers holds each answer as CLIP-text ids ending with eos, for the
-	// stage-1 contrastive loss (spec §4.1).
+	// stage-1 contrastive loss (Eq. 19).
 	Answers [][]int32
 }
 
@@ -53,9 +53,9 @@ const (
 	numInputs
 )
 
-// MakeInputs lays a batch out: the fusion sequences of spec §3.4 in mode,
+// MakeInputs lays a batch out: the fusion sequences of Figure 6 in mode,
 // the gather maps that put vision tokens into the fusion input and fused
-// outputs into the LLM's QED slots (in row-major order, spec §3.5), and the
+// outputs into the LLM's QED slots (in row-major order, docs/model.md), and the
 // shifted labels/weights of Eq. 20.
 func (c Config) MakeInputs(ex []Example, mode fusion.Mode, pad Shapes) (*Inputs, error) {
 	if len(ex) == 0 {
@@ -156,7 +156,7 @@ func (c Config) MakeInputs(ex []Example, mode fusion.Mode, pad Shapes) (*Inputs,
 }
 
 // ShiftTargets turns LLM ids [b*l] and per-position "is a target" flags
-// (types ANS or EOS, spec §4.2) into the labels and weights of Eq. 20:
+// (types ANS or EOS, §4.4) into the labels and weights of Eq. 20:
 // position t predicts ids[t+1] and counts when that token is a target; the
 // last position of each row never counts.
 func ShiftTargets(ids []int32, isTarget []bool, b, l int) ([]int32, []float32) {

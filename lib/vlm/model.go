@@ -60,10 +60,10 @@ type Outputs struct {
 // VisionStd is the standard deviation of the weights the vision side
 // creates when no checkpoint holds them: the CLIP tower's matrices and
 // embeddings (random models from configuration alone) and the paper's merge
-// convolution and new-line token (spec §3.3).
+// convolution and new-line token (App. C).
 const VisionStd = 0.02
 
-// VisionTokens is the paper's per-view vision pipeline (spec §3.3) over
+// VisionTokens is the paper's per-view vision pipeline (App. C) over
 // pixels [B·V, 3, S, S], giving [B·V·tokensPerView, H]: lib/clip's vision
 // tower up to its last encoder layer, the new LayerNorm pos_layrnorm, the
 // class token dropped, the local merge with the nearest-neighbour residual

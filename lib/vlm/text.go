@@ -12,7 +12,7 @@ import (
 // whose answers are longer than CLIP's 77 tokens: the old rows are kept and
 // each new entry is drawn from N(mean, std) of the old table, deterministic
 // in seed, as the authors' update_text_model_position_embedding does
-// (spec §4.1: 512 in the paper, 1024 in the released stage-1 checkpoint).
+// (App. C: 512; the authors' released stage-1 checkpoint: 1024).
 // Config.Text.MaxPositionEmbeddings becomes n, so a saved checkpoint holds
 // the grown table and the count. n ≤ the current count changes nothing.
 // Call it before building any training graph.

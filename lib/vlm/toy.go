@@ -82,7 +82,7 @@ func (t *WordTokenizer) Decode(ids []int32) string {
 }
 
 // ToyChat lays out the LLM side of the toy format, a word-level copy of the
-// Llama-2 chat layout of spec §3.5:
+// Llama-2 chat layout of docs/model.md#projection-and-llm-input:
 //
 //	<s> [INST] QED×N q₁ [/INST] a₁ </s> <s> [INST] QED×M q₂ [/INST] a₂ </s> …
 //

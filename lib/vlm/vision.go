@@ -50,7 +50,7 @@ func (c VisionConfig) Validate() error {
 }
 
 // NumParams counts the tower's parameters without the post_layernorm, which
-// the paper's model drops (spec §3.3).
+// the paper's model drops (docs/model.md#vision-tower-and-local-merge).
 func (c VisionConfig) NumParams() int64 {
 	h, i, p, g := int64(c.Hidden), int64(c.Intermediate), int64(c.PatchSize), int64(c.Grid())
 	emb := 3*p*p*h + h + (g*g+1)*h

@@ -27,8 +27,8 @@ func flatten3(x [][][]float64) []float64 {
 	return out
 }
 
-// refVisionTokens is a direct loop over spec §3.3 from the last encoder
-// layer's states [N, 1+g², H]: LayerNorm (weight lw, bias lb, eps 1e-5), the
+// refVisionTokens is a direct loop over the App. C vision head from the last
+// encoder layer's states [N, 1+g², H]: LayerNorm (weight lw, bias lb, eps 1e-5), the
 // class token dropped, a 3×3 stride-2 padding-1 bias-free convolution with
 // w [H, H, 3, 3] plus the nearest-neighbour residual x[2i, 2j], and the
 // new-line token lf appended: [N, (g/2)²+1, H].
@@ -84,7 +84,7 @@ func refVisionTokens(last []float64, n, g, h int, lw, lb, w, lf []float32) []flo
 // (an independent PyTorch run of Hugging Face's CLIPModel): the tower's last
 // hidden state, read from the model's own store layout (/clip mounted from
 // the checkpoint), and Config.VisionTokens against a direct loop over
-// spec §3.3 applied to the golden last hidden state, with the paper's new
+// the App. C head applied to the golden last hidden state, with the paper's new
 // weights (absent from the checkpoint, so created by VisionTokens) read
 // back from the store.
 func TestVisionTokensMatchGoldenCLIP(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package llamaseq adapts a Llama-2 chat model (lib/llama, lib/chat and the
 // SentencePiece tokenizer of lib/tokenizer/sentencepiece) to
 // branch.SequenceModel, so branch.Measure can run the Section-3 measurement
-// of the paper (spec §1.4) on a real checkpoint: each side of a preference
+// of the paper (§3.5) on a real checkpoint: each side of a preference
 // pair is built in the Llama-2 chat format segment by segment (no <<SYS>>
 // block when the system prompt is empty), the model runs once over the
 // sequence, and the final hidden states (after the final RMSNorm, before the

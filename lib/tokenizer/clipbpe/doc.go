@@ -23,7 +23,7 @@
 // <|endoftext|> (49407), with no truncation; Encode does not (Hugging Face's
 // add_special_tokens=False). AddTokens adds tokens that the encoder then
 // recognises in text and that extend the vocabulary, such as the fusion
-// module's query placeholders <|placeholder_qed_i|> (paper §4.2, spec §3.4).
+// module's query placeholders <|placeholder_qed_i|> (paper §4.2–4.3, App. C).
 //
 // It is the tokenizer of the paper's fusion module and of the CLIP text tower
 // used in stage-1 training.

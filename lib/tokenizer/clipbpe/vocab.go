@@ -317,7 +317,7 @@ func (t *Tokenizer) AddedTokens() []string {
 }
 
 // PlaceholderTokens returns the fusion module's query placeholder names
-// <|placeholder_qed_0|> … <|placeholder_qed_{n-1}|> (spec §3.4: N−1 of them
+// <|placeholder_qed_0|> … <|placeholder_qed_{n-1}|> (App. C; N−1 of them
 // for N query tokens, the last slot being <|endoftext|>).
 func PlaceholderTokens(n int) []string {
 	out := make([]string, n)

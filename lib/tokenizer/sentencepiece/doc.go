@@ -24,6 +24,6 @@
 // SentencePiece does.
 //
 // The tokenizer is the text side of the frozen Llama-2 backbone of the paper
-// (§4.2, and the Section-3 measurements of §3.5 of the paper, spec §1.4); the
+// (§4.2, and the Section-3 measurements of §3.5 of the paper); the
 // chat format built on it lives in lib/chat.
 package sentencepiece
