@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -124,10 +125,15 @@ generated again. The benchmark is named by --name or by the file name.
 	limit := fs.Int("limit", 0, "evaluate only the first K items (0: all)")
 	preds := fs.String("predictions", "", "predictions file (default predictions/<config>_N<N>_<benchmark>.jsonl)")
 	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
+	rulesFlag := rulesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := setPromptMode(*prompt); err != nil {
+		return err
+	}
+	rules, err := parseRulesFlag(*rulesFlag)
+	if err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -156,7 +162,7 @@ generated again. The benchmark is named by --name or by the file name.
 		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
 	}
 	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
-		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg),
+		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg), Rules: rules,
 		Progress: func(done, gen int) {
 			if done%50 == 0 {
 				fmt.Fprintf(env.stderr, "%s: %d items (%d generated)\n", b.Name, done, gen)
@@ -168,8 +174,22 @@ generated again. The benchmark is named by --name or by the file name.
 	}
 	return printJSON(env.stdout, map[string]any{
 		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
-		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "metrics": res.Metrics,
+		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "vlmevalkit": res.Rules, "metrics": res.Metrics,
 	})
+}
+
+// rulesFlag defines --vlmevalkit, the version of VLMEvalKit's scoring rules.
+func rulesFlag(fs *flag.FlagSet) *string {
+	return fs.String("vlmevalkit", eval.DefaultRulesVersion, "VLMEvalKit scoring rules: "+
+		"2024-12 (commit ae10ca4d, the rules the paper was scored with) or 2026-08 (commit e8e78f05, the newest)")
+}
+
+func parseRulesFlag(v string) (eval.Rules, error) {
+	r, err := eval.ParseRules(v)
+	if err != nil {
+		return r, usagef("--vlmevalkit %q: want %s", v, strings.Join(eval.RulesVersions(), " or "))
+	}
+	return r, nil
 }
 
 func setPromptMode(p string) error {
@@ -262,10 +282,15 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	out := fs.String("out", "predictions", "directory of the predictions files")
 	csvPath := fs.String("csv", "-", "tidy CSV output (- for stdout)")
 	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
+	rulesFlag := rulesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := setPromptMode(*prompt); err != nil {
+		return err
+	}
+	rules, err := parseRulesFlag(*rulesFlag)
+	if err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -287,7 +312,7 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 		return err
 	}
 	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
-		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit,
+		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit, Rules: rules,
 		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
 		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
 		Progress: func(n int, bench string, done, gen int) {
@@ -331,7 +356,7 @@ evaluated (with --prompt question).`)
 	items := fs.Int("items", 20, "items per benchmark")
 	seed := fs.Uint64("seed", 1, "random seed")
 	names := fs.String("name", "", "benchmarks to write, comma-separated (default: all 15)")
-	size := fs.Int("size", 0, "image side in pixels (default 96 for the grid style, 16 for the square style)")
+	size := fs.Int("size", 0, "image side in pixels, at most 1024 (default 96 for the grid style, 16 for the square style)")
 	style := fs.String("style", benchgen.StyleGrid, "grid (the scaling lab's shape grids) or square (the toy task of tokenscale train toy)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -339,8 +364,11 @@ evaluated (with --prompt question).`)
 	if *out == "" {
 		return usagef("eval generate: --out is required")
 	}
-	if *items < 1 {
-		return usagef("eval generate: --items must be ≥ 1")
+	if *items < 1 || *items > benchgen.MaxItems {
+		return usagef("eval generate: --items %d: want 1 to %d", *items, benchgen.MaxItems)
+	}
+	if *size != 0 && (*size < 16 || *size > benchgen.MaxImageSize) {
+		return usagef("eval generate: --size %d: want 16 to %d pixels (at least 24 for --style grid), or 0 for the default", *size, benchgen.MaxImageSize)
 	}
 	list := eval.Benchmarks()
 	if *names != "" {

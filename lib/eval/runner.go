@@ -47,11 +47,23 @@ type RunOptions struct {
 	// done (including resumed ones) and the number generated in this run.
 	Progress func(done, generated int)
 	// Run describes what produced the answers (model, N, configuration, …).
-	// When set, it is saved beside the predictions as <Predictions>.run.json
-	// and a resumed run must describe itself the same way, so answers of two
-	// different models never end up in one file.
+	// It is saved beside the predictions as <Predictions>.run.json (the
+	// sidecar, see [SidecarPath]) with the scoring rules' version under
+	// "vlmevalkit"; a resumed run must find the sidecar and describe itself
+	// the same way, so answers of two different models never end up in one
+	// file. The rules may change between runs (the sidecar then records the
+	// newer ones).
 	Run map[string]string
+	// Rules are the VLMEvalKit scoring rules (zero value: [DefaultRules]).
+	Rules Rules
 }
+
+// SidecarPath is the file beside a predictions file that describes the run
+// that produced it and the rules that scored it.
+func SidecarPath(predictions string) string { return predictions + ".run.json" }
+
+// sidecarRulesKey is the sidecar key of the scoring rules' version.
+const sidecarRulesKey = "vlmevalkit"
 
 // RunResult is the outcome of [Run].
 type RunResult struct {
@@ -59,6 +71,8 @@ type RunResult struct {
 	// Items is the number of items scored, Generated the number answered in
 	// this run, Resumed the number taken from an earlier run.
 	Items, Generated, Resumed int
+	// Rules is the version of the rules that scored the predictions.
+	Rules string
 }
 
 // Run evaluates model a on the benchmark file path of benchmark b: it streams
@@ -70,6 +84,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if opts.Predictions == "" {
 		return nil, errors.New("eval: run: no predictions file given")
 	}
+	rules := opts.Rules.valid()
 	r, err := Open(path, b)
 	if err != nil {
 		return nil, err
@@ -79,7 +94,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRunInfo(opts.Predictions, opts.Run, len(done) > 0); err != nil {
+	if err := checkRunInfo(opts.Predictions, opts.Run, rules, len(done) > 0); err != nil {
 		return nil, err
 	}
 	if dir := filepath.Dir(opts.Predictions); dir != "" {
@@ -150,20 +165,30 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if res.Items == 0 {
 		return nil, fmt.Errorf("eval: %s has no items", filepath.Base(path))
 	}
-	res.Metrics, err = Score(b, preds)
+	res.Metrics, err = rules.Score(b, preds)
 	if err != nil {
 		return nil, err
 	}
+	res.Rules = rules.Version
 	return res, nil
 }
 
 // loadForResume reads an existing predictions file (absent: nothing done),
 // truncating a last line cut short by an interruption.
 func loadForResume(path string) (map[string]Prediction, error) {
-	data, err := os.ReadFile(path)
+	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]Prediction{}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("eval: resume: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		// A device (/dev/full, /dev/zero), pipe or directory would be read
+		// forever or not at all.
+		return nil, fmt.Errorf("eval: predictions file %s is not a regular file", path)
+	}
+	data, err := readAtMost(path, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("eval: resume: %w", err)
 	}
@@ -193,35 +218,88 @@ func loadForResume(path string) (map[string]Prediction, error) {
 	return done, nil
 }
 
-// checkRunInfo compares the run description with the one saved beside the
-// predictions (when earlier answers exist), then saves it.
-func checkRunInfo(preds string, info map[string]string, resuming bool) error {
-	if info == nil {
-		return nil
+// readAtMost reads a regular file of the given size, refusing one that grew
+// past it (so a file that never ends cannot exhaust memory).
+func readAtMost(path string, size int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	path := preds + ".run.json"
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, size+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > size {
+		return nil, fmt.Errorf("%s grew while being read", path)
+	}
+	return data, nil
+}
+
+// checkRunInfo compares the run description with the sidecar saved beside
+// the predictions (required when earlier answers exist), then saves it with
+// the rules' version.
+func checkRunInfo(preds string, info map[string]string, rules Rules, resuming bool) error {
+	path := SidecarPath(preds)
 	if resuming {
-		if data, err := os.ReadFile(path); err == nil {
-			var old map[string]string
-			if err := json.Unmarshal(data, &old); err != nil {
-				return fmt.Errorf("eval: %s: %w", path, err)
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("eval: %s holds answers but its run description %s is missing (%v), so it cannot be told which model wrote them: remove the predictions file to start over", preds, path, errors.Unwrap(err))
+		}
+		if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+			return fmt.Errorf("eval: %s is not a run description (a regular file under 1 MiB)", path)
+		}
+		data, err := readAtMost(path, st.Size())
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		var old map[string]string
+		if err := json.Unmarshal(data, &old); err != nil {
+			return fmt.Errorf("eval: %s: %w", path, err)
+		}
+		for _, k := range sortedKeys(mergeKeys(old, info)) {
+			if k != sidecarRulesKey && old[k] != info[k] {
+				return fmt.Errorf("eval: %s holds answers of another run (%s %q, this run %q): give another predictions file or remove it", preds, k, old[k], info[k])
 			}
-			for _, k := range sortedKeys(mergeKeys(old, info)) {
-				if old[k] != info[k] {
-					return fmt.Errorf("eval: %s holds answers of another run (%s %q, this run %q): give another predictions file or remove it", preds, k, old[k], info[k])
-				}
-			}
-			return nil
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("eval: %w", err)
+	rec := map[string]string{sidecarRulesKey: rules.Version}
+	for k, v := range info {
+		if k != sidecarRulesKey {
+			rec[k] = v
+		}
 	}
-	data, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	data, _ := json.MarshalIndent(rec, "", "  ")
+	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// over path, so path holds either the old or the new content.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func mergeKeys(a, b map[string]string) map[string]bool {

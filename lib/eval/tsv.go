@@ -93,8 +93,9 @@ type Reader struct {
 
 // Open opens a benchmark file for b. It checks the header (index, image,
 // answer and — except for captions — question are required) and scans the
-// file once for shared-image references so that only referenced images are
-// kept in memory while streaming.
+// file once for shared-image references, so that only referenced images are
+// kept in memory while streaming, and for repeated indexes, which are an
+// error (a [FormatError] naming both rows): predictions are keyed by index.
 func Open(path string, b Benchmark) (*Reader, error) {
 	need, err := scanRefs(path)
 	if err != nil {
@@ -147,7 +148,8 @@ func newTSV(rd io.Reader) *csv.Reader {
 	return cr
 }
 
-// scanRefs returns the indexes that image cells refer to.
+// scanRefs returns the indexes that image cells refer to, and an error for
+// the first index that appears twice.
 func scanRefs(path string) (map[string]bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -160,14 +162,19 @@ func scanRefs(path string) (map[string]bool, error) {
 	if err != nil {
 		return map[string]bool{}, nil // Open reports header problems
 	}
-	img := -1
+	img, idx := -1, -1
 	for i, h := range header {
-		if h == "image" {
+		switch strings.TrimPrefix(h, "\ufeff") {
+		case "image":
 			img = i
+		case "index":
+			idx = i
 		}
 	}
 	need := map[string]bool{}
-	for img >= 0 {
+	type pos struct{ row, line int }
+	seen := map[string]pos{}
+	for row := 1; img >= 0 || idx >= 0; row++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -175,8 +182,17 @@ func scanRefs(path string) (map[string]bool, error) {
 		if err != nil {
 			return need, nil // the streaming pass reports it with its row
 		}
-		if img < len(rec) && rec[img] != "" && len(rec[img]) <= refMaxLen {
+		if img >= 0 && img < len(rec) && rec[img] != "" && len(rec[img]) <= refMaxLen {
 			need[strings.TrimSpace(rec[img])] = true
+		}
+		if idx >= 0 && idx < len(rec) {
+			line, _ := cr.FieldPos(0)
+			k := strings.TrimSpace(rec[idx])
+			if first, dup := seen[k]; dup && k != "" {
+				return nil, &FormatError{File: filepath.Base(path), Row: row, Line: line, Column: "index",
+					Err: fmt.Errorf("index %q already on row %d (line %d): indexes must be unique", k, first.row, first.line)}
+			}
+			seen[k] = pos{row, line}
 		}
 	}
 	return need, nil
