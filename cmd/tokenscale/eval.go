@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/eval/benchgen"
@@ -29,15 +30,16 @@ func init() {
 // configuration; ok is false when the loader does not recognise the value.
 type modelLoader func(spec string, n int, cfg eval.Config) (a eval.Answerer, ok bool, err error)
 
-// modelLoaders are tried in order. The real model (lib/vlm) is not in this
-// build yet; when it lands, a loader for checkpoint directories goes first.
+// modelLoaders are tried in order; the loader of model folders (lib/vlm,
+// eval_vlm.go) goes first.
 var modelLoaders = []modelLoader{loadReferenceModels}
 
 // modelHelp lists the --model values this build accepts.
 const modelHelp = `--model accepts:
   DIR             a model folder of lib/vlm (config.json + model.safetensors) or the output folder of
-                  "tokenscale train toy" (its newest checkpoint); greedy decoding. Only models with the toy
-                  word tokenizer can answer in this build (the paper-size chat template is not in lib/vlm yet).
+                  "tokenscale train toy" (its newest checkpoint); greedy decoding within the benchmark's token
+                  budget. Paper-layout checkpoints (CLIP + fusion + Llama-2 chat template, CLIP BPE and
+                  SentencePiece tokenizers, HD views) and toy word-tokenizer models both answer.
   oracle          answers every item with its ground truth (checks a benchmark file and the scorers: maximum scores)
   constant:TEXT   answers TEXT to every item (trivial baselines, e.g. constant:Yes for POPE)
 --prompt vlmevalkit (default) gives the model VLMEvalKit's prompt; --prompt question only the item's question
@@ -163,11 +165,7 @@ generated again. The benchmark is named by --name or by the file name.
 	}
 	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
 		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg), Rules: rules,
-		Progress: func(done, gen int) {
-			if done%50 == 0 {
-				fmt.Fprintf(env.stderr, "%s: %d items (%d generated)\n", b.Name, done, gen)
-			}
-		},
+		Report: newProgressBar(env.stderr, "").report,
 	})
 	if err != nil {
 		return err
@@ -176,6 +174,53 @@ generated again. The benchmark is named by --name or by the file name.
 		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
 		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "vlmevalkit": res.Rules, "metrics": res.Metrics,
 	})
+}
+
+// progressBar draws a run's progress on stderr — items done of the total, a
+// bar, items generated per second and the running score of the benchmark's
+// primary metric — at most once a second and at the end of each file.
+type progressBar struct {
+	w      io.Writer
+	label  string
+	last   time.Time
+	isTerm bool
+}
+
+func newProgressBar(w io.Writer, label string) *progressBar {
+	pb := &progressBar{w: w, label: label}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			pb.isTerm = true
+		}
+	}
+	return pb
+}
+
+func (pb *progressBar) report(p eval.RunProgress) {
+	end := p.Done >= p.Total
+	if !end && time.Since(pb.last) < time.Second {
+		return
+	}
+	pb.last = time.Now()
+	const width = 24
+	fill := 0
+	if p.Total > 0 {
+		fill = min(width, width*p.Done/p.Total)
+	}
+	score := ""
+	if v, name, err := p.Score(); err == nil {
+		score = fmt.Sprintf("  %s %.2f", name, v)
+	}
+	line := fmt.Sprintf("%s%s [%s%s] %d/%d  %.2f items/s%s", pb.label, p.Bench.Name, strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+		p.Done, p.Total, p.Rate(), score)
+	switch {
+	case pb.isTerm && end:
+		fmt.Fprintf(pb.w, "\r%s\n", line)
+	case pb.isTerm:
+		fmt.Fprintf(pb.w, "\r%s", line)
+	default:
+		fmt.Fprintln(pb.w, line)
+	}
 }
 
 // rulesFlag defines --vlmevalkit, the version of VLMEvalKit's scoring rules.
@@ -311,15 +356,12 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	if _, err := loadModel(*model, ns[0], cfg); err != nil { // fail before any work
 		return err
 	}
+	bar := newProgressBar(env.stderr, "")
 	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
 		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit, Rules: rules,
 		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
 		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
-		Progress: func(n int, bench string, done, gen int) {
-			if done%50 == 0 {
-				fmt.Fprintf(env.stderr, "N=%d %s: %d items (%d generated)\n", n, bench, done, gen)
-			}
-		},
+		Report:  func(n int, p eval.RunProgress) { bar.label = fmt.Sprintf("N=%d ", n); bar.report(p) },
 	})
 	if err != nil {
 		return err

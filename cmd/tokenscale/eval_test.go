@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/eval/evaltest"
 )
 
 func TestEvalOracleAndResume(t *testing.T) {
@@ -202,5 +203,44 @@ func TestScoreRuleVersions(t *testing.T) {
 	os.Remove(preds + ".run.json")
 	if _, errs, code := runCLI(t, "", "eval", "--model", "oracle", "--bench", filepath.Join(dir, "ChartQA_TEST.tsv"), "--predictions", preds); code == 0 || !strings.Contains(errs, "run.jsonl.run.json is missing") {
 		t.Errorf("resume without sidecar: exit %d, %s", code, errs)
+	}
+}
+
+// `tokenscale eval --model` on a paper-layout checkpoint (golden tiny CLIP
+// and Llama, tiny fusion module, real tokenizers, HD-9): runs, resumes
+// after an interruption (a cut-short predictions file), and scores.
+func TestEvalPaperLayoutCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a tiny paper-layout model")
+	}
+	dir := t.TempDir()
+	ckpt := evaltest.PaperLayoutCheckpoint(t, dir, 4)
+	if _, errs, code := runCLI(t, "", "eval", "generate", "--out", dir, "--items", "3", "--name", "TextVQA"); code != 0 {
+		t.Fatal(errs)
+	}
+	bench := filepath.Join(dir, "TextVQA_VAL.tsv")
+	preds := filepath.Join(dir, "p.jsonl")
+	args := []string{"eval", "--model", ckpt, "--bench", bench, "--predictions", preds}
+	out, errs, code := runCLI(t, "", append(args, "--limit", "2")...)
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "items/s") || !strings.Contains(errs, "Overall") {
+		t.Errorf("no progress bar with items/s and the running score on stderr: %q", errs)
+	}
+	// An interruption in the middle of writing the third answer.
+	f, _ := os.OpenFile(preds, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"index":"2","predic`)
+	f.Close()
+	out, errs, code = runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("resumed eval: exit %d: %s", code, errs)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res["N"] != 4.0 || res["resumed"] != 2.0 || res["generated"] != 1.0 || res["vlmevalkit"] != "2024-12" {
+		t.Errorf("resumed eval: %v (%v)", res, err)
+	}
+	if _, ok := res["metrics"].(map[string]any)["Overall"]; !ok {
+		t.Errorf("no Overall: %v", res)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Request is what the runner asks a model for one benchmark item.
@@ -46,6 +47,10 @@ type RunOptions struct {
 	// Progress, if set, is called after each item with the number of items
 	// done (including resumed ones) and the number generated in this run.
 	Progress func(done, generated int)
+	// Report, if set, is called after each item with the run's progress,
+	// from which a progress bar with items per second and the running
+	// score can be drawn.
+	Report func(RunProgress)
 	// Run describes what produced the answers (model, N, configuration, …).
 	// It is saved beside the predictions as <Predictions>.run.json (the
 	// sidecar, see [SidecarPath]) with the scoring rules' version under
@@ -64,6 +69,37 @@ func SidecarPath(predictions string) string { return predictions + ".run.json" }
 
 // sidecarRulesKey is the sidecar key of the scoring rules' version.
 const sidecarRulesKey = "vlmevalkit"
+
+// RunProgress is the state of a [Run] after an item.
+type RunProgress struct {
+	Bench Benchmark
+	// Done counts items answered or resumed, Generated those answered in
+	// this run, Total the items the run will cover.
+	Done, Generated, Total int
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+	preds   []Prediction
+	rules   Rules
+}
+
+// Rate is the number of items generated per second in this run.
+func (p RunProgress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Generated) / p.Elapsed.Seconds()
+}
+
+// Score scores the items done so far (the running score; it costs a full
+// scoring, so call it only as often as it is shown). It returns the value
+// of the benchmark's primary metric and its name.
+func (p RunProgress) Score() (value float64, metric string, err error) {
+	m, err := p.rules.Score(p.Bench, p.preds)
+	if err != nil {
+		return 0, "", err
+	}
+	return m[p.Bench.Primary], p.Bench.Primary, nil
+}
 
 // RunResult is the outcome of [Run].
 type RunResult struct {
@@ -111,6 +147,20 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	res := &RunResult{}
 	var preds []Prediction
 	inFile := map[string]bool{}
+	start := time.Now()
+	total := r.Total()
+	if opts.Limit > 0 {
+		total = min(total, opts.Limit)
+	}
+	report := func() {
+		if opts.Progress != nil {
+			opts.Progress(res.Items, res.Generated)
+		}
+		if opts.Report != nil {
+			opts.Report(RunProgress{Bench: b, Done: res.Items, Generated: res.Generated, Total: total,
+				Elapsed: time.Since(start), preds: preds, rules: rules})
+		}
+	}
 	for opts.Limit <= 0 || res.Items < opts.Limit {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -126,9 +176,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 			preds = append(preds, np)
 			res.Items++
 			res.Resumed++
-			if opts.Progress != nil {
-				opts.Progress(res.Items, res.Generated)
-			}
+			report()
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -150,9 +198,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 		preds = append(preds, p)
 		res.Items++
 		res.Generated++
-		if opts.Progress != nil {
-			opts.Progress(res.Items, res.Generated)
-		}
+		report()
 	}
 	if err := out.Sync(); err != nil {
 		return nil, fmt.Errorf("eval: write %s: %w", opts.Predictions, err)

@@ -31,6 +31,9 @@ type SweepOptions struct {
 	Limit int
 	// Progress, if set, is called after each item.
 	Progress func(n int, bench string, done, generated int)
+	// Report, if set, is called after each item with the progress of the
+	// run at N (see RunOptions.Report).
+	Report func(n int, p RunProgress)
 	// RunInfo, if set, describes the run at N (see RunOptions.Run).
 	RunInfo func(n int) map[string]string
 	// Rules are the VLMEvalKit scoring rules (zero value: [DefaultRules]).
@@ -77,6 +80,10 @@ func Sweep(ctx context.Context, o SweepOptions) ([]Result, error) {
 			if o.Progress != nil {
 				name, nn := f.Bench.Name, n
 				opts.Progress = func(done, gen int) { o.Progress(nn, name, done, gen) }
+			}
+			if o.Report != nil {
+				nn := n
+				opts.Report = func(p RunProgress) { o.Report(nn, p) }
 			}
 			res, err := Run(ctx, f.Bench, f.Path, model, opts)
 			if err != nil {
