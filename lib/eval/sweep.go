@@ -229,3 +229,17 @@ func ReadTidy(r io.Reader, name string) ([]TidyRow, error) {
 		rows = append(rows, TidyRow{get("config"), n, get("benchmark"), get("metric"), v, line})
 	}
 }
+
+// TidyRows returns the main metrics of results as tidy rows (what
+// [WriteTidy] writes), e.g. for a figure of the sweep.
+func TidyRows(results []Result) []TidyRow {
+	var rows []TidyRow
+	for _, r := range results {
+		for _, name := range r.Metrics.Names() {
+			if !IsSplitMetric(name) {
+				rows = append(rows, TidyRow{Config: string(r.Config), N: r.N, Benchmark: r.Bench.Paper, Metric: name, Value: r.Metrics[name]})
+			}
+		}
+	}
+	return rows
+}
