@@ -390,7 +390,7 @@ const apiFailure = "Failed to obtain answer via API"
 var answerIsPhrase = regexp.MustCompile(`(?i)(?:correct` + pySpaceClass + `+)?answer` + pySpaceClass + `+is` + pySpaceClass + `+\**([ABCD])`)
 
 // pySpaceClass is a regular-expression class of the characters Python's \s
-// matches in a str pattern (those of [pyIsSpace]).
+// matches in a str pattern (those of pytext.IsSpace).
 const pySpaceClass = `[\t\n\v\f\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]`
 
 // ExtractChoice is [Rules.ExtractChoice] under the default rules.
@@ -643,7 +643,7 @@ func (r Rules) VQAAccuracy(prediction string, answers []string) float64 {
 var pyFloatSyntax = regexp.MustCompile(`^[+-]?(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$`)
 
 // pyFloat parses a number the way Python's float() does: surrounding white
-// space ([pyIsSpace]) is ignored, any Unicode decimal digit counts as its
+// space (Python's str.isspace) is ignored, any Unicode decimal digit counts as its
 // value, underscores may separate digits, "inf"/"infinity"/"nan" (any
 // case, optional sign) are accepted, hexadecimal is not.
 func pyFloat(s string) (float64, bool) {
