@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -366,21 +367,17 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	if err != nil {
 		return err
 	}
-	w := env.stdout
-	if *csvPath != "-" {
-		f, err := os.Create(*csvPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	if *csvPath == "-" {
+		return eval.WriteTidy(env.stdout, results, true)
 	}
-	if err := eval.WriteTidy(w, results, true); err != nil {
+	var buf bytes.Buffer
+	if err := eval.WriteTidy(&buf, results, true); err != nil {
 		return err
 	}
-	if *csvPath != "-" {
-		fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))
+	if err := eval.WriteFileAtomic(*csvPath, buf.Bytes()); err != nil { // never a half-written CSV
+		return fmt.Errorf("eval sweep: --csv: %w", err)
 	}
+	fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))
 	return nil
 }
 

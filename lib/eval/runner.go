@@ -316,15 +316,15 @@ func checkRunInfo(preds string, info map[string]string, rules Rules, resuming bo
 		}
 	}
 	data, _ := json.MarshalIndent(rec, "", "  ")
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := WriteFileAtomic(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it
+// WriteFileAtomic writes data to a temporary file beside path and renames it
 // over path, so path holds either the old or the new content.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
