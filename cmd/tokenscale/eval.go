@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
@@ -164,12 +167,14 @@ generated again. The benchmark is named by --name or by the file name.
 	if *preds == "" {
 		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
 	}
-	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
+	ctx, stop := interruptible()
+	defer stop()
+	res, err := eval.Run(ctx, b, *bench, a, eval.RunOptions{
 		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg), Rules: rules,
 		Report: newProgressBar(env.stderr, "").report,
 	})
 	if err != nil {
-		return err
+		return resumeHint(err, *preds)
 	}
 	return printJSON(env.stdout, map[string]any{
 		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
@@ -222,6 +227,21 @@ func (pb *progressBar) report(p eval.RunProgress) {
 	default:
 		fmt.Fprintln(pb.w, line)
 	}
+}
+
+// interruptible returns a context cancelled by SIGINT or SIGTERM: a run then
+// stops after the item in flight, whose answer (like every earlier one) is
+// already in the predictions file.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// resumeHint says how to resume when err is an interruption.
+func resumeHint(err error, where string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("eval: interrupted; the answers so far are kept in %s: run the same command again to resume", where)
+	}
+	return err
 }
 
 // rulesFlag defines --vlmevalkit, the version of VLMEvalKit's scoring rules.
@@ -354,18 +374,22 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if _, err := loadModel(*model, ns[0], cfg); err != nil { // fail before any work
+	first, err := loadModel(*model, ns[0], cfg) // fail before any work
+	if err != nil {
 		return err
 	}
+	closeAnswerer(first)
 	bar := newProgressBar(env.stderr, "")
-	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
+	ctx, stop := interruptible()
+	defer stop()
+	results, err := eval.Sweep(ctx, eval.SweepOptions{
 		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit, Rules: rules,
 		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
 		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
 		Report:  func(n int, p eval.RunProgress) { bar.label = fmt.Sprintf("N=%d ", n); bar.report(p) },
 	})
 	if err != nil {
-		return err
+		return resumeHint(err, *out)
 	}
 	if *csvPath == "-" {
 		return eval.WriteTidy(env.stdout, results, true)
