@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/eval/benchgen"
@@ -28,15 +34,16 @@ func init() {
 // configuration; ok is false when the loader does not recognise the value.
 type modelLoader func(spec string, n int, cfg eval.Config) (a eval.Answerer, ok bool, err error)
 
-// modelLoaders are tried in order. The real model (lib/vlm) is not in this
-// build yet; when it lands, a loader for checkpoint directories goes first.
+// modelLoaders are tried in order; the loader of model folders (lib/vlm,
+// eval_vlm.go) goes first.
 var modelLoaders = []modelLoader{loadReferenceModels}
 
 // modelHelp lists the --model values this build accepts.
 const modelHelp = `--model accepts:
   DIR             a model folder of lib/vlm (config.json + model.safetensors) or the output folder of
-                  "tokenscale train toy" (its newest checkpoint); greedy decoding. Only models with the toy
-                  word tokenizer can answer in this build (the paper-size chat template is not in lib/vlm yet).
+                  "tokenscale train toy" (its newest checkpoint); greedy decoding within the benchmark's token
+                  budget. Paper-layout checkpoints (CLIP + fusion + Llama-2 chat template, CLIP BPE and
+                  SentencePiece tokenizers, HD views) and toy word-tokenizer models both answer.
   oracle          answers every item with its ground truth (checks a benchmark file and the scorers: maximum scores)
   constant:TEXT   answers TEXT to every item (trivial baselines, e.g. constant:Yes for POPE)
 --prompt vlmevalkit (default) gives the model VLMEvalKit's prompt; --prompt question only the item's question
@@ -124,10 +131,15 @@ generated again. The benchmark is named by --name or by the file name.
 	limit := fs.Int("limit", 0, "evaluate only the first K items (0: all)")
 	preds := fs.String("predictions", "", "predictions file (default predictions/<config>_N<N>_<benchmark>.jsonl)")
 	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
+	rulesFlag := rulesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := setPromptMode(*prompt); err != nil {
+		return err
+	}
+	rules, err := parseRulesFlag(*rulesFlag)
+	if err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -155,21 +167,95 @@ generated again. The benchmark is named by --name or by the file name.
 	if *preds == "" {
 		*preds = filepath.Join("predictions", eval.PredictionsName(cfg, *n, b))
 	}
-	res, err := eval.Run(context.Background(), b, *bench, a, eval.RunOptions{
-		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg),
-		Progress: func(done, gen int) {
-			if done%50 == 0 {
-				fmt.Fprintf(env.stderr, "%s: %d items (%d generated)\n", b.Name, done, gen)
-			}
-		},
+	ctx, stop := interruptible()
+	defer stop()
+	res, err := eval.Run(ctx, b, *bench, a, eval.RunOptions{
+		Predictions: *preds, Limit: *limit, Run: runInfo(*model, *n, cfg), Rules: rules,
+		Report: newProgressBar(env.stderr, "").report,
 	})
 	if err != nil {
-		return err
+		return resumeHint(err, *preds)
 	}
 	return printJSON(env.stdout, map[string]any{
 		"benchmark": b.Name, "config": string(cfg), "N": *n, "predictions": *preds,
-		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "metrics": res.Metrics,
+		"items": res.Items, "generated": res.Generated, "resumed": res.Resumed, "vlmevalkit": res.Rules, "metrics": res.Metrics,
 	})
+}
+
+// progressBar draws a run's progress on stderr — items done of the total, a
+// bar, items generated per second and the running score of the benchmark's
+// primary metric — at most once a second and at the end of each file.
+type progressBar struct {
+	w      io.Writer
+	label  string
+	last   time.Time
+	isTerm bool
+}
+
+func newProgressBar(w io.Writer, label string) *progressBar {
+	pb := &progressBar{w: w, label: label}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			pb.isTerm = true
+		}
+	}
+	return pb
+}
+
+func (pb *progressBar) report(p eval.RunProgress) {
+	end := p.Done >= p.Total
+	if !end && time.Since(pb.last) < time.Second {
+		return
+	}
+	pb.last = time.Now()
+	const width = 24
+	fill := 0
+	if p.Total > 0 {
+		fill = min(width, width*p.Done/p.Total)
+	}
+	score := ""
+	if v, name, err := p.Score(); err == nil {
+		score = fmt.Sprintf("  %s %.2f", name, v)
+	}
+	line := fmt.Sprintf("%s%s [%s%s] %d/%d  %.2f items/s%s", pb.label, p.Bench.Name, strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+		p.Done, p.Total, p.Rate(), score)
+	switch {
+	case pb.isTerm && end:
+		fmt.Fprintf(pb.w, "\r%s\n", line)
+	case pb.isTerm:
+		fmt.Fprintf(pb.w, "\r%s", line)
+	default:
+		fmt.Fprintln(pb.w, line)
+	}
+}
+
+// interruptible returns a context cancelled by SIGINT or SIGTERM: a run then
+// stops after the item in flight, whose answer (like every earlier one) is
+// already in the predictions file.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// resumeHint says how to resume when err is an interruption.
+func resumeHint(err error, where string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("eval: interrupted; the answers so far are kept in %s: run the same command again to resume", where)
+	}
+	return err
+}
+
+// rulesFlag defines --vlmevalkit, the version of VLMEvalKit's scoring rules.
+func rulesFlag(fs *flag.FlagSet) *string {
+	return fs.String("vlmevalkit", eval.DefaultRulesVersion, "VLMEvalKit scoring rules: "+
+		"2024-12 (commit ae10ca4d, the rules the paper was scored with) or 2026-08 (commit e8e78f05, the newest)")
+}
+
+func parseRulesFlag(v string) (eval.Rules, error) {
+	r, err := eval.ParseRules(v)
+	if err != nil {
+		return r, usagef("--vlmevalkit %q: want %s", v, strings.Join(eval.RulesVersions(), " or "))
+	}
+	return r, nil
 }
 
 func setPromptMode(p string) error {
@@ -262,10 +348,15 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	out := fs.String("out", "predictions", "directory of the predictions files")
 	csvPath := fs.String("csv", "-", "tidy CSV output (- for stdout)")
 	prompt := fs.String("prompt", "vlmevalkit", "text given to a model: vlmevalkit (the dataset's default prompt) or question")
+	rulesFlag := rulesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := setPromptMode(*prompt); err != nil {
+		return err
+	}
+	rules, err := parseRulesFlag(*rulesFlag)
+	if err != nil {
 		return err
 	}
 	if *model == "" || *bench == "" {
@@ -283,37 +374,34 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if _, err := loadModel(*model, ns[0], cfg); err != nil { // fail before any work
-		return err
-	}
-	results, err := eval.Sweep(context.Background(), eval.SweepOptions{
-		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit,
-		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
-		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
-		Progress: func(n int, bench string, done, gen int) {
-			if done%50 == 0 {
-				fmt.Fprintf(env.stderr, "N=%d %s: %d items (%d generated)\n", n, bench, done, gen)
-			}
-		},
-	})
+	first, err := loadModel(*model, ns[0], cfg) // fail before any work
 	if err != nil {
 		return err
 	}
-	w := env.stdout
-	if *csvPath != "-" {
-		f, err := os.Create(*csvPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	closeAnswerer(first)
+	bar := newProgressBar(env.stderr, "")
+	ctx, stop := interruptible()
+	defer stop()
+	results, err := eval.Sweep(ctx, eval.SweepOptions{
+		Config: cfg, Ns: ns, Files: files, Dir: *out, Limit: *limit, Rules: rules,
+		Model:   func(n int) (eval.Answerer, error) { return loadModel(*model, n, cfg) },
+		RunInfo: func(n int) map[string]string { return runInfo(*model, n, cfg) },
+		Report:  func(n int, p eval.RunProgress) { bar.label = fmt.Sprintf("N=%d ", n); bar.report(p) },
+	})
+	if err != nil {
+		return resumeHint(err, *out)
 	}
-	if err := eval.WriteTidy(w, results, true); err != nil {
+	if *csvPath == "-" {
+		return eval.WriteTidy(env.stdout, results, true)
+	}
+	var buf bytes.Buffer
+	if err := eval.WriteTidy(&buf, results, true); err != nil {
 		return err
 	}
-	if *csvPath != "-" {
-		fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))
+	if err := eval.WriteFileAtomic(*csvPath, buf.Bytes()); err != nil { // never a half-written CSV
+		return fmt.Errorf("eval sweep: --csv: %w", err)
 	}
+	fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))
 	return nil
 }
 
@@ -331,7 +419,7 @@ evaluated (with --prompt question).`)
 	items := fs.Int("items", 20, "items per benchmark")
 	seed := fs.Uint64("seed", 1, "random seed")
 	names := fs.String("name", "", "benchmarks to write, comma-separated (default: all 15)")
-	size := fs.Int("size", 0, "image side in pixels (default 96 for the grid style, 16 for the square style)")
+	size := fs.Int("size", 0, "image side in pixels, at most 1024 (default 96 for the grid style, 16 for the square style)")
 	style := fs.String("style", benchgen.StyleGrid, "grid (the scaling lab's shape grids) or square (the toy task of tokenscale train toy)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -339,8 +427,11 @@ evaluated (with --prompt question).`)
 	if *out == "" {
 		return usagef("eval generate: --out is required")
 	}
-	if *items < 1 {
-		return usagef("eval generate: --items must be ≥ 1")
+	if *items < 1 || *items > benchgen.MaxItems {
+		return usagef("eval generate: --items %d: want 1 to %d", *items, benchgen.MaxItems)
+	}
+	if *size != 0 && (*size < 16 || *size > benchgen.MaxImageSize) {
+		return usagef("eval generate: --size %d: want 16 to %d pixels (at least 24 for --style grid), or 0 for the default", *size, benchgen.MaxImageSize)
 	}
 	list := eval.Benchmarks()
 	if *names != "" {

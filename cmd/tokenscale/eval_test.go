@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/eval/evaltest"
 )
 
 func TestEvalOracleAndResume(t *testing.T) {
@@ -68,6 +69,11 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"score", "--bench", "POPE", "--predictions", bad}, 2, `bad.jsonl: line 2: missing "prediction"`},
 		{[]string{"score", "--bench", "Imagenet", "--predictions", bad}, 2, "unknown benchmark"},
 		{[]string{"eval", "nope"}, 2, "unknown subcommand"},
+		{[]string{"score", "--bench", "POPE", "--predictions", bad, "--vlmevalkit", "2025"}, 2, `--vlmevalkit "2025": want 2024-12 or 2026-08`},
+		{[]string{"eval", "--model", "oracle", "--bench", bench, "--vlmevalkit", "latest"}, 2, "want 2024-12 or 2026-08"},
+		{[]string{"eval", "generate", "--out", dir, "--size", "100000"}, 2, "--size 100000: want 16 to 1024"},
+		{[]string{"eval", "generate", "--out", dir, "--items", "100000000"}, 2, "--items 100000000: want 1 to 100000"},
+		{[]string{"eval", "--model", "oracle", "--bench", bench, "--predictions", dir}, 1, "is not a regular file"},
 	} {
 		_, errs, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
@@ -108,7 +114,7 @@ func TestEvalSweepThenFit(t *testing.T) {
 		t.Fatalf("sweep: exit %d: %s", code, errs)
 	}
 	data, _ := os.ReadFile(csvPath)
-	if !strings.HasPrefix(string(data), "config,N,benchmark,metric,value\n") || !strings.Contains(string(data), "Vision Question Queries,512,MMStar,Overall,") {
+	if !strings.HasPrefix(string(data), "# vlmevalkit: 2024-12\nconfig,N,benchmark,metric,value\n") || !strings.Contains(string(data), "Vision Question Queries,512,MMStar,Overall,") {
 		t.Fatalf("tidy CSV:\n%s", data)
 	}
 	out, errs, code := runCLI(t, "", "fit", "--csv", csvPath, "--bootstrap", "0")
@@ -162,5 +168,79 @@ func TestEvalToyCheckpoint(t *testing.T) {
 		if _, errs, code := runCLI(t, "", args...); code != 2 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// The same predictions scored under both rule versions (ChartQA: gold 100,
+// prediction 95.2 is within 5% of the gold but not of the prediction).
+func TestScoreRuleVersions(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "chartqa.jsonl")
+	os.WriteFile(p, []byte(`{"index": 1, "prediction": "95.2", "answer": "100", "split": "human"}`+"\n"+
+		`{"index": 2, "prediction": "7", "answer": "7", "split": "augmented"}`+"\n"), 0o644)
+	for _, tc := range []struct {
+		flag []string
+		want string
+	}{
+		{nil, `"Overall": 50`},
+		{[]string{"--vlmevalkit", "2024-12"}, `"split:human": 0`},
+		{[]string{"--vlmevalkit", "2026-08"}, `"Overall": 100`},
+	} {
+		out, errs, code := runCLI(t, "", append([]string{"score", "--bench", "ChartQA", "--predictions", p}, tc.flag...)...)
+		if code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("score %v: exit %d, %s %s; want %s", tc.flag, code, out, errs, tc.want)
+		}
+	}
+	// eval resumes only with its sidecar, and records the rules in it.
+	runCLI(t, "", "eval", "generate", "--out", dir, "--items", "3", "--name", "ChartQA")
+	preds := filepath.Join(dir, "run.jsonl")
+	if _, errs, code := runCLI(t, "", "eval", "--model", "oracle", "--bench", filepath.Join(dir, "ChartQA_TEST.tsv"), "--predictions", preds, "--vlmevalkit", "2026-08"); code != 0 {
+		t.Fatalf("eval: %s", errs)
+	}
+	if side, _ := os.ReadFile(preds + ".run.json"); !strings.Contains(string(side), `"vlmevalkit": "2026-08"`) {
+		t.Errorf("sidecar %s", side)
+	}
+	os.Remove(preds + ".run.json")
+	if _, errs, code := runCLI(t, "", "eval", "--model", "oracle", "--bench", filepath.Join(dir, "ChartQA_TEST.tsv"), "--predictions", preds); code == 0 || !strings.Contains(errs, "run.jsonl.run.json is missing") {
+		t.Errorf("resume without sidecar: exit %d, %s", code, errs)
+	}
+}
+
+// `tokenscale eval --model` on a paper-layout checkpoint (golden tiny CLIP
+// and Llama, tiny fusion module, real tokenizers, HD-9): runs, resumes
+// after an interruption (a cut-short predictions file), and scores.
+func TestEvalPaperLayoutCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a tiny paper-layout model")
+	}
+	dir := t.TempDir()
+	ckpt := evaltest.PaperLayoutCheckpoint(t, dir, 4)
+	if _, errs, code := runCLI(t, "", "eval", "generate", "--out", dir, "--items", "3", "--name", "TextVQA"); code != 0 {
+		t.Fatal(errs)
+	}
+	bench := filepath.Join(dir, "TextVQA_VAL.tsv")
+	preds := filepath.Join(dir, "p.jsonl")
+	args := []string{"eval", "--model", ckpt, "--bench", bench, "--predictions", preds}
+	out, errs, code := runCLI(t, "", append(args, "--limit", "2")...)
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "items/s") || !strings.Contains(errs, "Overall") {
+		t.Errorf("no progress bar with items/s and the running score on stderr: %q", errs)
+	}
+	// An interruption in the middle of writing the third answer.
+	f, _ := os.OpenFile(preds, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"index":"2","predic`)
+	f.Close()
+	out, errs, code = runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("resumed eval: exit %d: %s", code, errs)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res["N"] != 4.0 || res["resumed"] != 2.0 || res["generated"] != 1.0 || res["vlmevalkit"] != "2024-12" {
+		t.Errorf("resumed eval: %v (%v)", res, err)
+	}
+	if _, ok := res["metrics"].(map[string]any)["Overall"]; !ok {
+		t.Errorf("no Overall: %v", res)
 	}
 }

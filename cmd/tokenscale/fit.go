@@ -137,6 +137,7 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
+	cr.Comment = '#' // e.g. the "# vlmevalkit: 2024-12" line of eval sweep
 	head, err := cr.Read()
 	if err == io.EOF {
 		return nil, usagef("%s:1: empty file (want a header config,N,benchmark,metric,value)", name)

@@ -23,25 +23,48 @@
 // greedy budget of the authors' model wrapper (MCQ and yes/no 32, COCO 32, OCRVQA/ChartQA 100,
 // TextVQA 10, OCRBench 512).
 //
-// # Scorers
+// # Scorers and rule versions
 //
-// [Score] dispatches to the scorer of each benchmark; each one documents its
-// formula and is checked on hand-computed cases in the tests. All use
-// VLMEvalKit's exact-matching path (no LLM judge; whether the paper used one
-// is not documented):
+// [Rules.Score] dispatches to the scorer of each benchmark; each one
+// documents its formula and is checked on hand-computed cases in the tests.
+// All use VLMEvalKit's exact-matching path (no LLM judge; whether the paper
+// used one is not documented). VLMEvalKit's rules changed over time, so
+// [Rules] holds them as named versions: "2024-12" ([DefaultRules], commit
+// ae10ca4d of 2024-12-31, in force when the paper was evaluated) and
+// "2026-08" (commit e8e78f05 of 2026-08-18); they differ in ChartQA's
+// relaxed accuracy, the VQA period rule (TextVQA, yes/no extraction) and
+// multiple-choice extraction. [Score] and the package-level scorers use the
+// default. Text is lower-cased, trimmed and split as Python does (str.lower
+// with its final-sigma and 'İ' rules, str.strip, str.split), numbers parsed
+// as Python's float.
 //
 //   - [ScorePOPE]: F1 ("Overall"), accuracy, precision, recall of "Yes".
 //   - [ScoreMME]: per category accuracy + accuracy+ (both questions of an
 //     image right), summed into Perception, Cognition and Overall.
 //   - [ScoreHallusion]: aAcc, fAcc (per figure), qAcc (per question), and
 //     their mean "Overall".
-//   - [ScoreMultipleChoice] with [ExtractChoice]: the option letter or the
-//     option text found in the answer; accuracy.
+//   - [Rules.ExtractChoice]: the option letter or the option text found in
+//     the answer; accuracy overall, per l2-category and category, per split.
 //   - [ScoreCaption]: BLEU-1…4, ROUGE-L, CIDEr ×100 from package caption,
 //     on raw strings as VLMEvalKit hands them to pycocoevalcap.
-//   - [VQAAccuracy] (TextVQA) with [NormalizeVQA]; [RelaxedMatch] (ChartQA,
-//     5% numeric tolerance); [ExactMatch] (OCRVQA); [ScoreOCRBench] (the
-//     count of answers found in the prediction, "Final Score").
+//   - [Rules.VQAAccuracy] (TextVQA) with [Rules.NormalizeVQA];
+//     [Rules.RelaxedMatch] (ChartQA, 5% numeric tolerance); [ExactMatch]
+//     (OCRVQA); [ScoreOCRBench] (the count of answers found in the
+//     prediction, "Final Score").
+//
+// Metric names are VLMEvalKit's, except where the paper's Appendix D names
+// them otherwise (the tidy layout and Table 1 use these names):
+//
+//	benchmark        VLMEvalKit prints                 here
+//	POPE             Overall acc precision recall      same; per category "category:<c>/<metric>"
+//	MME              perception reasoning <category>   Perception Cognition "category:<c>"; Overall = their sum
+//	HallusionBench   aAcc fAcc qAcc, rows per split    same, rows as "category:<c>/<metric>"; Overall = their mean
+//	multiple choice  Overall <category> <l2-category>  Overall "category:<c>" "l2-category:<c>"; ×100
+//	                 (a row per split)                 "split:<s>/Overall", …
+//	COCO_VAL         Bleu (list of 4) ROUGE_L CIDEr    BLEU-1 … BLEU-4 ROUGE-L CIDEr
+//	TextVQA, ChartQA,
+//	OCRVQA           Overall <category> or <split>     Overall "category:<c>" or "split:<s>"
+//	OCRBench         five groups, Final Score (Norm)   same names
 //
 // # Running models
 //
@@ -53,5 +76,7 @@
 // scores as config,N,benchmark,metric,value rows (the layout of `tokenscale
 // data`, read by `tokenscale fit`). [Oracle] and [Constant] are reference
 // answerers (ground truth; a fixed answer) for checking files and scorers.
+// [LoadModel] opens a tokenscale checkpoint (paper layout or toy) as a
+// [ModelAnswerer], which answers from the item's image bytes in memory.
 // Package benchgen writes small synthetic benchmark files of every kind.
 package eval

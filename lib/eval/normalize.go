@@ -17,10 +17,13 @@ var digitCommaDigit = regexp.MustCompile(`\d,\d`)
 
 // processPunctuation applies the VQA punctuation rule: each punctuation mark
 // is deleted when the ORIGINAL text has it next to a space or contains a
-// digit-comma-digit group, and replaced by a space otherwise; then a period
-// not followed by a digit is deleted. (The reference script passes re.UNICODE
-// where re.sub expects its count, so at most 32 periods are deleted.)
-func processPunctuation(in string) string {
+// digit-comma-digit group, and replaced by a space otherwise; then periods
+// are deleted: under the 2024-12 rules every period not followed by a digit
+// ("3." → "3", "3.5" kept), under 2026-08 only a period with no digit on
+// either side ("3." kept). Digits are Unicode decimal digits, as Python's
+// \d. (The reference script passes re.UNICODE where re.sub expects its
+// count, so at most 32 periods are deleted.)
+func (r Rules) processPunctuation(in string) string {
 	out := in
 	glued := digitCommaDigit.MatchString(in)
 	for _, p := range vqaPunct {
@@ -34,12 +37,13 @@ func processPunctuation(in string) string {
 	rs := []rune(out)
 	var b strings.Builder
 	removed := 0
-	for i, r := range rs {
-		if r == '.' && removed < 32 && (i+1 == len(rs) || !unicode.IsDigit(rs[i+1])) {
+	for i, c := range rs {
+		if c == '.' && removed < 32 && (i+1 == len(rs) || !unicode.IsDigit(rs[i+1])) &&
+			(!r.periodNeedsNonDigitBefore || i == 0 || !unicode.IsDigit(rs[i-1])) {
 			removed++
 			continue
 		}
-		b.WriteRune(r)
+		b.WriteRune(c)
 	}
 	return b.String()
 }
@@ -180,12 +184,13 @@ var contractions = func() map[string]string {
 	return m
 }()
 
-// processDigitArticle lower-cases, splits on white space, maps number words
+// processDigitArticle lower-cases and splits on white space as Python does
+// ([pyLower], [pyFields]), maps number words
 // to digits, drops the articles a/an/the, canonicalises contractions and
 // joins with single spaces.
 func processDigitArticle(in string) string {
 	var out []string
-	for _, w := range strings.Fields(strings.ToLower(in)) {
+	for _, w := range pyFields(pyLower(in)) {
 		if d, ok := numberWords[w]; ok {
 			w = d
 		}
@@ -201,10 +206,15 @@ func processDigitArticle(in string) string {
 }
 
 // NormalizeVQA is the answer normalisation of the VQA evaluation as
-// VLMEvalKit applies it (process_answer): newlines and tabs become spaces,
-// the text is trimmed, punctuation is processed, then digits, articles and
-// contractions.
-func NormalizeVQA(s string) string {
+// VLMEvalKit applies it (process_answer) under the default rules; see
+// [Rules.NormalizeVQA].
+func NormalizeVQA(s string) string { return DefaultRules().NormalizeVQA(s) }
+
+// NormalizeVQA is the answer normalisation of the VQA evaluation
+// (process_answer): newlines and tabs become spaces, the text is trimmed,
+// punctuation is processed (the period rule depends on the version), then
+// digits, articles and contractions.
+func (r Rules) NormalizeVQA(s string) string {
 	s = strings.NewReplacer("\n", " ", "\t", " ").Replace(s)
-	return processDigitArticle(processPunctuation(strings.TrimSpace(s)))
+	return processDigitArticle(r.valid().processPunctuation(pyStrip(s)))
 }

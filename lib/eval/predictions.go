@@ -16,10 +16,12 @@ import (
 // Prediction is one line of a predictions file (JSONL): the model's answer
 // to one benchmark item together with what scoring needs.
 //
-// Only index, prediction and answer are required. Captions need
-// "references" (or an answer holding a Python list of references);
+// Only index, prediction and answer are required, and "answer" may be left
+// out when "references" is given (captions). Captions need "references"
+// (or an answer holding a Python list of references);
 // multiple-choice extraction by option text needs "options"; POPE, OCRBench
-// and the per-category splits need "category"; MME needs "image_key" (its
+// and the per-category splits need "category", the per-split scores
+// "split" (e.g. ChartQA's human/augmented); MME needs "image_key" (its
 // two questions per image are paired by it); HallusionBench needs
 // "l2-category" and takes set/figure/question ids from "set_id",
 // "figure_id", "question_id" or else from fields 4–6 of an index like
@@ -32,6 +34,7 @@ type Prediction struct {
 	Options    map[string]string `json:"options,omitempty"`
 	Category   string            `json:"category,omitempty"`
 	L2Category string            `json:"l2-category,omitempty"`
+	Split      string            `json:"split,omitempty"`
 	ImageKey   string            `json:"image_key,omitempty"`
 	SetID      string            `json:"set_id,omitempty"`
 	FigureID   string            `json:"figure_id,omitempty"`
@@ -69,7 +72,7 @@ func (p *Prediction) UnmarshalJSON(b []byte) error {
 func NewPrediction(it *Item, prediction string) Prediction {
 	p := Prediction{
 		Index: it.Index, Prediction: prediction, Answer: it.Answer,
-		Category: it.Category, L2Category: it.L2Category, ImageKey: it.ImageKey,
+		Category: it.Category, L2Category: it.L2Category, Split: it.Fields["split"], ImageKey: it.ImageKey,
 		SetID: it.Fields["set_id"], FigureID: it.Fields["figure_id"], QuestionID: it.Fields["question_id"],
 	}
 	if len(it.Options) > 0 {
@@ -125,6 +128,9 @@ func decodePredictions(r io.Reader, name string, tolerateTail bool) ([]Predictio
 		perr := json.Unmarshal(text, &keys)
 		for _, k := range []string{"prediction", "answer"} {
 			if _, ok := keys[k]; perr == nil && !ok {
+				if _, refs := keys["references"]; k == "answer" && refs {
+					continue // a caption line: the references are the answer
+				}
 				perr = fmt.Errorf("missing %q", k)
 			}
 		}

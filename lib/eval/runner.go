@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Request is what the runner asks a model for one benchmark item.
@@ -46,11 +47,58 @@ type RunOptions struct {
 	// Progress, if set, is called after each item with the number of items
 	// done (including resumed ones) and the number generated in this run.
 	Progress func(done, generated int)
+	// Report, if set, is called after each item with the run's progress,
+	// from which a progress bar with items per second and the running
+	// score can be drawn.
+	Report func(RunProgress)
 	// Run describes what produced the answers (model, N, configuration, …).
-	// When set, it is saved beside the predictions as <Predictions>.run.json
-	// and a resumed run must describe itself the same way, so answers of two
-	// different models never end up in one file.
+	// It is saved beside the predictions as <Predictions>.run.json (the
+	// sidecar, see [SidecarPath]) with the scoring rules' version under
+	// "vlmevalkit"; a resumed run must find the sidecar and describe itself
+	// the same way, so answers of two different models never end up in one
+	// file. The rules may change between runs (the sidecar then records the
+	// newer ones).
 	Run map[string]string
+	// Rules are the VLMEvalKit scoring rules (zero value: [DefaultRules]).
+	Rules Rules
+}
+
+// SidecarPath is the file beside a predictions file that describes the run
+// that produced it and the rules that scored it.
+func SidecarPath(predictions string) string { return predictions + ".run.json" }
+
+// sidecarRulesKey is the sidecar key of the scoring rules' version.
+const sidecarRulesKey = "vlmevalkit"
+
+// RunProgress is the state of a [Run] after an item.
+type RunProgress struct {
+	Bench Benchmark
+	// Done counts items answered or resumed, Generated those answered in
+	// this run, Total the items the run will cover.
+	Done, Generated, Total int
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+	preds   []Prediction
+	rules   Rules
+}
+
+// Rate is the number of items generated per second in this run.
+func (p RunProgress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Generated) / p.Elapsed.Seconds()
+}
+
+// Score scores the items done so far (the running score; it costs a full
+// scoring, so call it only as often as it is shown). It returns the value
+// of the benchmark's primary metric and its name.
+func (p RunProgress) Score() (value float64, metric string, err error) {
+	m, err := p.rules.Score(p.Bench, p.preds)
+	if err != nil {
+		return 0, "", err
+	}
+	return m[p.Bench.Primary], p.Bench.Primary, nil
 }
 
 // RunResult is the outcome of [Run].
@@ -59,6 +107,8 @@ type RunResult struct {
 	// Items is the number of items scored, Generated the number answered in
 	// this run, Resumed the number taken from an earlier run.
 	Items, Generated, Resumed int
+	// Rules is the version of the rules that scored the predictions.
+	Rules string
 }
 
 // Run evaluates model a on the benchmark file path of benchmark b: it streams
@@ -70,6 +120,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if opts.Predictions == "" {
 		return nil, errors.New("eval: run: no predictions file given")
 	}
+	rules := opts.Rules.valid()
 	r, err := Open(path, b)
 	if err != nil {
 		return nil, err
@@ -79,7 +130,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRunInfo(opts.Predictions, opts.Run, len(done) > 0); err != nil {
+	if err := checkRunInfo(opts.Predictions, opts.Run, rules, len(done) > 0); err != nil {
 		return nil, err
 	}
 	if dir := filepath.Dir(opts.Predictions); dir != "" {
@@ -96,6 +147,20 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	res := &RunResult{}
 	var preds []Prediction
 	inFile := map[string]bool{}
+	start := time.Now()
+	total := r.Total()
+	if opts.Limit > 0 {
+		total = min(total, opts.Limit)
+	}
+	report := func() {
+		if opts.Progress != nil {
+			opts.Progress(res.Items, res.Generated)
+		}
+		if opts.Report != nil {
+			opts.Report(RunProgress{Bench: b, Done: res.Items, Generated: res.Generated, Total: total,
+				Elapsed: time.Since(start), preds: preds, rules: rules})
+		}
+	}
 	for opts.Limit <= 0 || res.Items < opts.Limit {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -111,9 +176,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 			preds = append(preds, np)
 			res.Items++
 			res.Resumed++
-			if opts.Progress != nil {
-				opts.Progress(res.Items, res.Generated)
-			}
+			report()
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -135,9 +198,7 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 		preds = append(preds, p)
 		res.Items++
 		res.Generated++
-		if opts.Progress != nil {
-			opts.Progress(res.Items, res.Generated)
-		}
+		report()
 	}
 	if err := out.Sync(); err != nil {
 		return nil, fmt.Errorf("eval: write %s: %w", opts.Predictions, err)
@@ -150,20 +211,30 @@ func Run(ctx context.Context, b Benchmark, path string, a Answerer, opts RunOpti
 	if res.Items == 0 {
 		return nil, fmt.Errorf("eval: %s has no items", filepath.Base(path))
 	}
-	res.Metrics, err = Score(b, preds)
+	res.Metrics, err = rules.Score(b, preds)
 	if err != nil {
 		return nil, err
 	}
+	res.Rules = rules.Version
 	return res, nil
 }
 
 // loadForResume reads an existing predictions file (absent: nothing done),
 // truncating a last line cut short by an interruption.
 func loadForResume(path string) (map[string]Prediction, error) {
-	data, err := os.ReadFile(path)
+	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]Prediction{}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("eval: resume: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		// A device (/dev/full, /dev/zero), pipe or directory would be read
+		// forever or not at all.
+		return nil, fmt.Errorf("eval: predictions file %s is not a regular file", path)
+	}
+	data, err := readAtMost(path, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("eval: resume: %w", err)
 	}
@@ -193,35 +264,88 @@ func loadForResume(path string) (map[string]Prediction, error) {
 	return done, nil
 }
 
-// checkRunInfo compares the run description with the one saved beside the
-// predictions (when earlier answers exist), then saves it.
-func checkRunInfo(preds string, info map[string]string, resuming bool) error {
-	if info == nil {
-		return nil
+// readAtMost reads a regular file of the given size, refusing one that grew
+// past it (so a file that never ends cannot exhaust memory).
+func readAtMost(path string, size int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	path := preds + ".run.json"
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, size+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > size {
+		return nil, fmt.Errorf("%s grew while being read", path)
+	}
+	return data, nil
+}
+
+// checkRunInfo compares the run description with the sidecar saved beside
+// the predictions (required when earlier answers exist), then saves it with
+// the rules' version.
+func checkRunInfo(preds string, info map[string]string, rules Rules, resuming bool) error {
+	path := SidecarPath(preds)
 	if resuming {
-		if data, err := os.ReadFile(path); err == nil {
-			var old map[string]string
-			if err := json.Unmarshal(data, &old); err != nil {
-				return fmt.Errorf("eval: %s: %w", path, err)
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("eval: %s holds answers but its run description %s is missing (%v), so it cannot be told which model wrote them: remove the predictions file to start over", preds, path, errors.Unwrap(err))
+		}
+		if !st.Mode().IsRegular() || st.Size() > 1<<20 {
+			return fmt.Errorf("eval: %s is not a run description (a regular file under 1 MiB)", path)
+		}
+		data, err := readAtMost(path, st.Size())
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		var old map[string]string
+		if err := json.Unmarshal(data, &old); err != nil {
+			return fmt.Errorf("eval: %s: %w", path, err)
+		}
+		for _, k := range sortedKeys(mergeKeys(old, info)) {
+			if k != sidecarRulesKey && old[k] != info[k] {
+				return fmt.Errorf("eval: %s holds answers of another run (%s %q, this run %q): give another predictions file or remove it", preds, k, old[k], info[k])
 			}
-			for _, k := range sortedKeys(mergeKeys(old, info)) {
-				if old[k] != info[k] {
-					return fmt.Errorf("eval: %s holds answers of another run (%s %q, this run %q): give another predictions file or remove it", preds, k, old[k], info[k])
-				}
-			}
-			return nil
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("eval: %w", err)
+	rec := map[string]string{sidecarRulesKey: rules.Version}
+	for k, v := range info {
+		if k != sidecarRulesKey {
+			rec[k] = v
+		}
 	}
-	data, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	data, _ := json.MarshalIndent(rec, "", "  ")
+	if err := WriteFileAtomic(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it
+// over path, so path holds either the old or the new content.
+func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func mergeKeys(a, b map[string]string) map[string]bool {

@@ -123,6 +123,11 @@ func TestRunResumes(t *testing.T) {
 	// 5. The predictions of another benchmark are refused.
 	other := filepath.Join(dir, "other.jsonl")
 	os.WriteFile(other, []byte(`{"index":"zz","prediction":"Yes","answer":"Yes"}`+"\n"), 0o644)
+	// 5a. …and without its sidecar first of all: it cannot be told who wrote it.
+	if _, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: other}); err == nil || !strings.Contains(err.Error(), eval.SidecarPath(other)) {
+		t.Errorf("predictions without sidecar: err = %v, want one naming %s", err, eval.SidecarPath(other))
+	}
+	os.WriteFile(eval.SidecarPath(other), []byte(`{"vlmevalkit":"2024-12"}`), 0o644)
 	if _, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: other}); err == nil || !strings.Contains(err.Error(), `"zz"`) {
 		t.Errorf("foreign predictions: err = %v", err)
 	}
@@ -172,7 +177,13 @@ func TestSweepTidy(t *testing.T) {
 	if err := eval.WriteTidy(&buf, results, true); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := csv.NewReader(&buf).ReadAll()
+	first, _, _ := strings.Cut(buf.String(), "\n")
+	if first != "# vlmevalkit: 2024-12" {
+		t.Errorf("first line %q, want the rules comment", first)
+	}
+	cr := csv.NewReader(&buf)
+	cr.Comment = '#'
+	rows, err := cr.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,5 +264,48 @@ func TestRunInfoGuardsResume(t *testing.T) {
 	}
 	if err := run("b"); err == nil || !strings.Contains(err.Error(), `model "a", this run "b"`) {
 		t.Errorf("other model on the same file: err = %v", err)
+	}
+}
+
+// The sidecar records the rules; a resumed run may rescore with other rules
+// but not mix models.
+func TestRunSidecar(t *testing.T) {
+	dir := t.TempDir()
+	b, _ := eval.Lookup("ChartQA")
+	bench := filepath.Join(dir, "ChartQA_TEST.tsv")
+	if err := benchgen.Write(bench, b, 4, 2); err != nil {
+		t.Fatal(err)
+	}
+	pred := filepath.Join(dir, "p.jsonl")
+	cur, _ := eval.ParseRules("2026-08")
+	info := map[string]string{"model": "m1"}
+	res, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: pred, Run: info, Rules: cur})
+	if err != nil || res.Rules != "2026-08" {
+		t.Fatalf("run: %v, rules %q", err, res.Rules)
+	}
+	side, _ := os.ReadFile(eval.SidecarPath(pred))
+	if !strings.Contains(string(side), `"vlmevalkit": "2026-08"`) || !strings.Contains(string(side), `"model": "m1"`) {
+		t.Errorf("sidecar %s", side)
+	}
+	// Rescoring with the default rules is a resume: allowed, recorded.
+	res, err = eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: pred, Run: info})
+	if err != nil || res.Generated != 0 || res.Rules != "2024-12" {
+		t.Fatalf("rescore: %v, generated %d, rules %q", err, res.Generated, res.Rules)
+	}
+	if side, _ := os.ReadFile(eval.SidecarPath(pred)); !strings.Contains(string(side), `"vlmevalkit": "2024-12"`) {
+		t.Errorf("sidecar after rescoring %s", side)
+	}
+	// Another model is refused.
+	if _, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: pred, Run: map[string]string{"model": "m2"}}); err == nil || !strings.Contains(err.Error(), "another run") {
+		t.Errorf("other model: err = %v", err)
+	}
+	// A predictions path that is not a regular file is refused before reading.
+	if _, err := os.Stat("/dev/full"); err == nil {
+		if _, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: "/dev/full"}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("/dev/full: err = %v", err)
+		}
+	}
+	if _, err := eval.Run(context.Background(), b, bench, eval.Oracle{}, eval.RunOptions{Predictions: dir}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("directory as predictions: err = %v", err)
 	}
 }

@@ -31,8 +31,13 @@ type SweepOptions struct {
 	Limit int
 	// Progress, if set, is called after each item.
 	Progress func(n int, bench string, done, generated int)
+	// Report, if set, is called after each item with the progress of the
+	// run at N (see RunOptions.Report).
+	Report func(n int, p RunProgress)
 	// RunInfo, if set, describes the run at N (see RunOptions.Run).
 	RunInfo func(n int) map[string]string
+	// Rules are the VLMEvalKit scoring rules (zero value: [DefaultRules]).
+	Rules Rules
 }
 
 // Result is the scores of one configuration at one N on one benchmark.
@@ -41,6 +46,8 @@ type Result struct {
 	N       int
 	Bench   Benchmark
 	Metrics Metrics
+	// Rules is the version of the VLMEvalKit rules that scored it.
+	Rules string
 }
 
 // PredictionsName is the predictions file name a sweep uses, e.g.
@@ -66,7 +73,7 @@ func Sweep(ctx context.Context, o SweepOptions) ([]Result, error) {
 			return nil, fmt.Errorf("eval: sweep N=%d: %w", n, err)
 		}
 		for _, f := range o.Files {
-			opts := RunOptions{Predictions: filepath.Join(o.Dir, PredictionsName(o.Config, n, f.Bench)), Limit: o.Limit}
+			opts := RunOptions{Predictions: filepath.Join(o.Dir, PredictionsName(o.Config, n, f.Bench)), Limit: o.Limit, Rules: o.Rules}
 			if o.RunInfo != nil {
 				opts.Run = o.RunInfo(n)
 			}
@@ -74,12 +81,16 @@ func Sweep(ctx context.Context, o SweepOptions) ([]Result, error) {
 				name, nn := f.Bench.Name, n
 				opts.Progress = func(done, gen int) { o.Progress(nn, name, done, gen) }
 			}
+			if o.Report != nil {
+				nn := n
+				opts.Report = func(p RunProgress) { o.Report(nn, p) }
+			}
 			res, err := Run(ctx, f.Bench, f.Path, model, opts)
 			if err != nil {
 				closeModel(model)
 				return nil, fmt.Errorf("eval: sweep N=%d: %w", n, err)
 			}
-			out = append(out, Result{o.Config, n, f.Bench, res.Metrics})
+			out = append(out, Result{o.Config, n, f.Bench, res.Metrics, res.Rules})
 		}
 		if err := closeModel(model); err != nil {
 			return nil, err
@@ -99,10 +110,36 @@ func closeModel(a Answerer) error {
 // `tokenscale data` and `tokenscale fit`.
 var TidyHeader = []string{"config", "N", "benchmark", "metric", "value"}
 
+// TidyRulesComment is the prefix of the comment line [WriteTidy] puts
+// before the header to record which VLMEvalKit rules scored the results,
+// e.g. "# vlmevalkit: 2024-12". [ReadTidy] skips lines starting with '#'.
+const TidyRulesComment = "# vlmevalkit: "
+
 // WriteTidy writes results as CSV rows config,N,benchmark,metric,value (with
-// the header when header is true). Only the main metrics are written (the
-// "category:" splits are left out); benchmarks use the paper's spelling.
+// the header when header is true, preceded by a "# vlmevalkit: <version>"
+// comment line naming the rules that scored them). Only the main metrics are
+// written (the category and split scores are left out); benchmarks use the
+// paper's spelling.
 func WriteTidy(w io.Writer, results []Result, header bool) error {
+	if header {
+		var versions []string
+		seen := map[string]bool{}
+		for _, r := range results {
+			v := r.Rules
+			if v == "" {
+				v = DefaultRulesVersion
+			}
+			if !seen[v] {
+				seen[v] = true
+				versions = append(versions, v)
+			}
+		}
+		if len(versions) > 0 {
+			if _, err := fmt.Fprintf(w, "%s%s\n", TidyRulesComment, strings.Join(versions, ",")); err != nil {
+				return err
+			}
+		}
+	}
 	cw := csv.NewWriter(w)
 	if header {
 		if err := cw.Write(TidyHeader); err != nil {
@@ -111,7 +148,7 @@ func WriteTidy(w io.Writer, results []Result, header bool) error {
 	}
 	for _, r := range results {
 		for _, name := range r.Metrics.Names() {
-			if strings.HasPrefix(name, "category:") {
+			if IsSplitMetric(name) {
 				continue
 			}
 			v := strconv.FormatFloat(r.Metrics[name], 'f', -1, 64)
@@ -139,10 +176,12 @@ func (r TidyRow) ID() string { return r.Metric + "@" + r.Benchmark }
 
 // ReadTidy reads a tidy CSV (header with at least config, N, benchmark,
 // metric, value, in any order). Rows with an empty N (reference models in
-// `tokenscale data`) are skipped. Errors name the file and line.
+// `tokenscale data`) and lines starting with '#' (comments, e.g. the rules
+// line of [WriteTidy]) are skipped. Errors name the file and line.
 func ReadTidy(r io.Reader, name string) ([]TidyRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
 	head, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
@@ -189,4 +228,18 @@ func ReadTidy(r io.Reader, name string) ([]TidyRow, error) {
 		}
 		rows = append(rows, TidyRow{get("config"), n, get("benchmark"), get("metric"), v, line})
 	}
+}
+
+// TidyRows returns the main metrics of results as tidy rows (what
+// [WriteTidy] writes), e.g. for a figure of the sweep.
+func TidyRows(results []Result) []TidyRow {
+	var rows []TidyRow
+	for _, r := range results {
+		for _, name := range r.Metrics.Names() {
+			if !IsSplitMetric(name) {
+				rows = append(rows, TidyRow{Config: string(r.Config), N: r.N, Benchmark: r.Bench.Paper, Metric: name, Value: r.Metrics[name]})
+			}
+		}
+	}
+	return rows
 }

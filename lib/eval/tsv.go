@@ -89,14 +89,20 @@ type Reader struct {
 	shared  map[string][][]byte
 	need    map[string]bool
 	skipped int
+	total   int
 }
+
+// Total is the number of rows with an image (the items [Reader.Next] will
+// return if the file is well formed), counted when the file was opened.
+func (r *Reader) Total() int { return r.total }
 
 // Open opens a benchmark file for b. It checks the header (index, image,
 // answer and — except for captions — question are required) and scans the
-// file once for shared-image references so that only referenced images are
-// kept in memory while streaming.
+// file once for shared-image references, so that only referenced images are
+// kept in memory while streaming, and for repeated indexes, which are an
+// error (a [FormatError] naming both rows): predictions are keyed by index.
 func Open(path string, b Benchmark) (*Reader, error) {
-	need, err := scanRefs(path)
+	need, total, err := scanRefs(path)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +110,7 @@ func Open(path string, b Benchmark) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eval: open benchmark: %w", err)
 	}
-	r := &Reader{file: filepath.Base(path), bench: b, f: f, need: need, shared: map[string][][]byte{}}
+	r := &Reader{file: filepath.Base(path), bench: b, f: f, need: need, shared: map[string][][]byte{}, total: total}
 	r.cr = newTSV(f)
 	header, err := r.cr.Read()
 	if err != nil {
@@ -147,39 +153,58 @@ func newTSV(rd io.Reader) *csv.Reader {
 	return cr
 }
 
-// scanRefs returns the indexes that image cells refer to.
-func scanRefs(path string) (map[string]bool, error) {
+// scanRefs returns the indexes that image cells refer to and the number of
+// rows with an image, and an error for the first index that appears twice.
+func scanRefs(path string) (map[string]bool, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("eval: open benchmark: %w", err)
+		return nil, 0, fmt.Errorf("eval: open benchmark: %w", err)
 	}
 	defer f.Close()
 	cr := newTSV(f)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return map[string]bool{}, nil // Open reports header problems
+		return map[string]bool{}, 0, nil // Open reports header problems
 	}
-	img := -1
+	img, idx := -1, -1
 	for i, h := range header {
-		if h == "image" {
+		switch strings.TrimPrefix(h, "\ufeff") {
+		case "image":
 			img = i
+		case "index":
+			idx = i
 		}
 	}
 	need := map[string]bool{}
-	for img >= 0 {
+	type pos struct{ row, line int }
+	seen := map[string]pos{}
+	total := 0
+	for row := 1; img >= 0 || idx >= 0; row++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return need, nil // the streaming pass reports it with its row
+			return need, total, nil // the streaming pass reports it with its row
 		}
-		if img < len(rec) && rec[img] != "" && len(rec[img]) <= refMaxLen {
+		if img >= 0 && img < len(rec) && strings.TrimSpace(rec[img]) != "" {
+			total++
+		}
+		if img >= 0 && img < len(rec) && rec[img] != "" && len(rec[img]) <= refMaxLen {
 			need[strings.TrimSpace(rec[img])] = true
 		}
+		if idx >= 0 && idx < len(rec) {
+			line, _ := cr.FieldPos(0)
+			k := strings.TrimSpace(rec[idx])
+			if first, dup := seen[k]; dup && k != "" {
+				return nil, 0, &FormatError{File: filepath.Base(path), Row: row, Line: line, Column: "index",
+					Err: fmt.Errorf("index %q already on row %d (line %d): indexes must be unique", k, first.row, first.line)}
+			}
+			seen[k] = pos{row, line}
+		}
 	}
-	return need, nil
+	return need, total, nil
 }
 
 func (r *Reader) csvErr(err error) error {

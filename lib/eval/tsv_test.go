@@ -81,9 +81,11 @@ func TestReaderErrors(t *testing.T) {
 		{"dangling ref", "index\timage\tquestion\tanswer\n1\t7\tq?\tYes\n", yn, []string{"ref.tsv", `column "image"`, `index "7"`}},
 		{"caption refs", "index\timage\tanswer\n1\t" + img + "\ta dog\n", mustLookup(t, "COCO"), []string{"cap.tsv", `column "answer"`, "Python list"}},
 		{"empty", "", yn, []string{"empty.tsv", "empty file"}},
+		{"duplicate index", "index\timage\tquestion\tanswer\n1\t" + img + "\tq?\tYes\n2\t1\tq?\tNo\n 1\t1\tq?\tNo\n", yn,
+			[]string{"dup.tsv", "row 3", "line 4", `column "index"`, `index "1" already on row 1 (line 2)`}},
 	} {
 		name := map[string]string{"missing column": "missing.tsv", "bad base64": "bad.tsv", "field count": "fields.tsv", "yes/no answer": "yn.tsv",
-			"option letter": "letter.tsv", "dangling ref": "ref.tsv", "caption refs": "cap.tsv", "empty": "empty.tsv"}[tc.name]
+			"option letter": "letter.tsv", "dangling ref": "ref.tsv", "caption refs": "cap.tsv", "empty": "empty.tsv", "duplicate index": "dup.tsv"}[tc.name]
 		_, err := ReadAll(writeFile(t, name, tc.content), tc.bench)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
@@ -138,6 +140,18 @@ func TestReadPredictionsErrors(t *testing.T) {
 	preds, err := ReadPredictions(writeFile(t, "ok.jsonl", `{"index": 7, "prediction": "x", "answer": "y", "references": ["r"]}`+"\n\n"))
 	if err != nil || len(preds) != 1 || preds[0].Index != "7" || preds[0].References[0] != "r" {
 		t.Errorf("ReadPredictions = %+v, %v", preds, err)
+	}
+	// A caption line may leave "answer" out when it gives "references"; a
+	// line with neither is still refused.
+	preds, err = ReadPredictions(writeFile(t, "cap.jsonl", `{"index": 1, "prediction": "a dog", "references": ["a dog", "a brown dog"]}`+"\n"))
+	if err != nil || len(preds) != 1 || len(preds[0].References) != 2 {
+		t.Errorf("caption without answer: %+v, %v", preds, err)
+	}
+	if m, err := Score(mustLookup(t, "COCO"), preds); err != nil || m["BLEU-1"] <= 0 {
+		t.Errorf("scoring a caption without answer: %v, %v", m, err)
+	}
+	if _, err := ReadPredictions(writeFile(t, "cap.jsonl", `{"index": 1, "prediction": "a dog"}`+"\n")); err == nil || !strings.Contains(err.Error(), `missing "answer"`) {
+		t.Errorf("line without answer or references: err = %v", err)
 	}
 }
 

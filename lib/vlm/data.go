@@ -111,20 +111,30 @@ func GlobalView(img image.Image, size int) []float32 {
 	return out
 }
 
-// Pixels loads an image file as the model's views: one global view for
-// HD = 0, the paper's HD-n views through lib/vision otherwise.
+// Pixels loads an image file as the model's views ([Config.ImagePixels]).
 func (c Config) Pixels(path string) ([]float32, int, error) {
+	img, err := vision.Load(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	pix, views, err := c.ImagePixels(img)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return pix, views, nil
+}
+
+// ImagePixels turns a decoded image into the model's views and returns
+// their pixels and number: one global view for HD = 0, the paper's HD-n
+// views through lib/vision otherwise.
+func (c Config) ImagePixels(img image.Image) ([]float32, int, error) {
 	if c.HD == 0 {
-		img, err := vision.Load(path)
-		if err != nil {
-			return nil, 0, err
-		}
 		return GlobalView(img, c.Vision.ImageSize), 1, nil
 	}
 	if c.Vision.ImageSize != vision.ViewSize {
 		return nil, 0, fmt.Errorf("vlm: HD-%d views are %d px, the vision tower takes %d", c.HD, vision.ViewSize, c.Vision.ImageSize)
 	}
-	v, err := vision.ProcessFile(path, c.HD)
+	v, err := vision.Process(img, c.HD)
 	if err != nil {
 		return nil, 0, err
 	}

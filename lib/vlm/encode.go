@@ -54,6 +54,11 @@ func (c Config) encodeWith(image string, qs, as []string, tz Tokenizers) (Exampl
 	if err != nil {
 		return Example{}, err
 	}
+	return c.encodeViews(image, pix, views, qs, as, tz)
+}
+
+// encodeViews is encodeWith on pixels already made (name labels errors).
+func (c Config) encodeViews(name string, pix []float32, views int, qs, as []string, tz Tokenizers) (Example, error) {
 	ex := Example{Pixels: pix, Views: views}
 	conv := chat.Conversation{System: tz.System}
 	for k, q := range qs {
@@ -67,7 +72,7 @@ func (c Config) encodeWith(image string, qs, as []string, tz Tokenizers) (Exampl
 	}
 	seq, err := chat.Build(tz.LLM, conv, chat.VisionOptions(c.N, c.M))
 	if err != nil {
-		return Example{}, fmt.Errorf("vlm: %s: %w", image, err)
+		return Example{}, fmt.Errorf("vlm: %s: %w", name, err)
 	}
 	ex.LLMIDs = toInt32(seq.IDs)
 	ex.Slot = seq.Mask(chat.QED)

@@ -2,6 +2,7 @@ package vlm
 
 import (
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/vision"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -73,26 +74,9 @@ func (m *Model) AnswerToy(imagePath string, questions, answers []string, maxNew 
 	if m.Config.Tokenizer != "words" {
 		return "", fmt.Errorf("vlm: AnswerToy needs the word tokenizer, the model uses %q", m.Config.Tokenizer)
 	}
-	if len(answers) >= len(questions) {
-		return "", fmt.Errorf("vlm: nothing to answer: %d questions, %d answers", len(questions), len(answers))
-	}
-	tok := NewWordTokenizer(m.Config.Words)
-	pix, views, err := m.Config.Pixels(imagePath)
+	img, err := vision.Load(imagePath)
 	if err != nil {
 		return "", err
 	}
-	ex := Example{Pixels: pix, Views: views}
-	for _, q := range questions[:len(answers)+1] {
-		ex.Questions = append(ex.Questions, tok.Encode(q))
-	}
-	ex.LLMIDs, ex.Slot, ex.Target = ToyChat(tok, m.Config.N, m.Config.M, questions[:len(answers)+1], answers)
-	out, err := m.Generate(ex, llama.GenerateOptions{MaxNewTokens: maxNew})
-	if err != nil {
-		return "", err
-	}
-	ids := make([]int32, len(out))
-	for i, id := range out {
-		ids[i] = int32(id)
-	}
-	return tok.Decode(ids), nil
+	return m.AnswerImage(img, questions, answers, maxNew)
 }

@@ -37,6 +37,16 @@ import (
 // ImageSize is the default side of the generated images in pixels.
 const ImageSize = 96
 
+// MaxImageSize and MaxItems bound what Write accepts: a 1024-pixel side is
+// beyond any model input of the paper (336 pixels per view) and keeps one
+// image's pixels at 4 MB; 100 000 items is more than any of the paper's
+// benchmarks (SEEDBench_IMG has about 14 000). Checked before anything is
+// drawn.
+const (
+	MaxImageSize = 1024
+	MaxItems     = 100000
+)
+
 // Options change what Write draws.
 type Options struct {
 	// ImageSize is the side of the images in pixels (default ImageSize; at
@@ -69,8 +79,11 @@ func Write(path string, b eval.Benchmark, n int, seed uint64) error {
 
 // WriteOptions is Write with options.
 func WriteOptions(path string, b eval.Benchmark, n int, seed uint64, o Options) error {
-	if n < 1 {
-		return fmt.Errorf("benchgen: %d items", n)
+	if n < 1 || n > MaxItems {
+		return fmt.Errorf("benchgen: %d items, want 1 to %d", n, MaxItems)
+	}
+	if o.ImageSize < 0 || o.ImageSize > MaxImageSize {
+		return fmt.Errorf("benchgen: image size %d, want at most %d", o.ImageSize, MaxImageSize)
 	}
 	size := o.ImageSize
 	var rows []row

@@ -1,6 +1,7 @@
 package clipbpe
 
 import (
+	"github.com/tokenscale/tokenscale/lib/internal/pytext"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -181,75 +182,11 @@ func pretokenize(s string, emit func(string)) {
 	}
 }
 
-// pyIsSpace is Python's str.isspace for one character (used by strip()): the
-// Unicode White_Space characters plus the ASCII separators U+001C–U+001F.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-// pyLower is Python's str.lower: Unicode lower-case mapping, with the full
-// mapping of U+0130 (İ → i̇) and the final-sigma rule (Σ → ς at the end of a
-// word).
-func pyLower(s string) string {
-	simple := true
-	for _, r := range s {
-		if r >= utf8.RuneSelf || (r >= 'A' && r <= 'Z') {
-			simple = false
-			break
-		}
-	}
-	if simple {
-		return s
-	}
-	rs := []rune(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for i, r := range rs {
-		switch r {
-		case 0x130:
-			b.WriteString("i\u0307")
-		case 0x3a3:
-			if finalSigma(rs, i) {
-				b.WriteRune(0x3c2)
-			} else {
-				b.WriteRune(0x3c3)
-			}
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-// finalSigma is Unicode's Final_Sigma condition for rs[i]: a cased letter
-// before it (skipping case-ignorable characters) and none after it.
-func finalSigma(rs []rune, i int) bool {
-	j := i - 1
-	for j >= 0 && caseIgnorable(rs[j]) {
-		j--
-	}
-	if j < 0 || !cased(rs[j]) {
-		return false
-	}
-	k := i + 1
-	for k < len(rs) && caseIgnorable(rs[k]) {
-		k++
-	}
-	return k == len(rs) || !cased(rs[k])
-}
-
-func cased(r rune) bool {
-	return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) ||
-		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
-}
-
-func caseIgnorable(r rune) bool {
-	switch r {
-	case '\'', '.', ':', '^', '`', 0xb7, 0x2018, 0x2019, 0x2024, 0xfe52, 0xff07, 0xff0e:
-		return true
-	}
-	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
-}
+// Python's str.isspace and str.lower, as CLIP's Python tokenizer uses them.
+var (
+	pyIsSpace = pytext.IsSpace
+	pyLower   = pytext.Lower
+)
 
 // appendWord appends the BPE ids of one pre-token.
 func (t *Tokenizer) appendWord(ids []int, word string) []int {
