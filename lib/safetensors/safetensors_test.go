@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/compute/dtypes/float16"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/internal/procstatus"
 )
@@ -315,13 +316,10 @@ func TestWriteErrors(t *testing.T) {
 	checkOneLine(t, "missing dir", err, "no such file")
 }
 
-// TestGoldenLlamaTiny opens the shared golden checkpoint (written by PyTorch's
-// safetensors) and checks its tensors against its config.json.
+// TestGoldenLlamaTiny opens the golden checkpoint of testdata/ (written by
+// PyTorch's safetensors) and checks its tensors against its config.json.
 func TestGoldenLlamaTiny(t *testing.T) {
-	dir := "../../../shared/golden/llama-tiny"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent (it ships with the CI tree)")
-	}
+	dir := testfiles.Path(t, "golden", "llama-tiny")
 	var cfg struct {
 		V int `json:"vocab_size"`
 		H int `json:"hidden_size"`
