@@ -394,10 +394,10 @@ func rssChild(path string) {
 
 func TestPeakRSS(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes a 192 MB checkpoint")
+		t.Skip("skipped with -short: writes a 192 MB checkpoint")
 	}
 	if procstatus.KB("VmHWM") < 0 {
-		t.Skip("no /proc/self/status")
+		t.Skip("measures peak memory through /proc/self/status, which only Linux has")
 	}
 	dir := t.TempDir()
 	const n, per = 6, 8 << 20 // 6 tensors of 8M float32 = 192 MiB
