@@ -9,7 +9,7 @@ import (
 	"github.com/tokenscale/tokenscale/internal/testfiles"
 )
 
-// orcaSample is the path of the 283 real Intel/orca_dpo_pairs pairs in testdata/.
+// orcaSample is the path of the 284 real Intel/orca_dpo_pairs pairs in testdata/.
 func orcaSample(t *testing.T) string {
 	t.Helper()
 	return testfiles.Path(t, "data", "orca_dpo_pairs_sample.jsonl")
