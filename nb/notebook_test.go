@@ -38,6 +38,7 @@ func TestNotebookThroughJupyter(t *testing.T) {
 	cells := []string{
 		"!" + filepath.Join(root, "kernels", "nbsetup") + "\nimport \"github.com/tokenscale/tokenscale/nb\"",
 		"%%\nnb.Figure(\"fig2\")\np := nb.NewProgress(\"steps\", 3)\nfor range 3 {\n\tp.Add(1)\n}\np.Done()",
+		"%%\nfor i := range 200 {\n\tnb.Markdown(fmt.Sprintf(\"burst %d of 200\", i+1))\n}",
 		"%%\nnb.Check(0, errors.New(\"deliberate failure\"))",
 		"%%\nfmt.Println(\"must not run\")",
 	}
@@ -52,7 +53,7 @@ func TestNotebookThroughJupyter(t *testing.T) {
 		t.Fatalf("runner: %v (want exit 1); output:\n%s", err, outb)
 	}
 	msg := string(outb)
-	for _, want := range []string{"FAILED t.ipynb, cell 3", "deliberate failure", "exit status 1"} {
+	for _, want := range []string{"FAILED t.ipynb, cell 4", "deliberate failure", "exit status 1"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("runner output lacks %q:\n%s", want, msg)
 		}
@@ -73,7 +74,7 @@ func TestNotebookThroughJupyter(t *testing.T) {
 	if err := json.Unmarshal(b, &executed); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(executed.Cells); n != 4 || len(executed.Cells[1].Outputs) == 0 || len(executed.Cells[3].Outputs) != 0 {
+	if n := len(executed.Cells); n != 5 || len(executed.Cells[1].Outputs) == 0 || len(executed.Cells[4].Outputs) != 0 {
 		t.Fatalf("executed notebook: %d cells; the figure cell should have output and the last none", n)
 	}
 	// The figure is shown as PNG; the progress bar ends at 3/3 (updated in place).
@@ -87,6 +88,17 @@ func TestNotebookThroughJupyter(t *testing.T) {
 	}
 	if s := all.String(); !strings.Contains(s, "<progress") || !strings.Contains(s, "3/3") {
 		t.Errorf("progress bar output missing or not at 3/3: %.600s", s)
+	}
+	// A cell that ends right after many outputs keeps all of them, in order
+	// (GoNB drops what is still in its pipe when the cell's program exits,
+	// unless nb waits for it).
+	burst := executed.Cells[2].Outputs
+	if len(burst) != 200 || !strings.Contains(string(burst[0]), "burst 1 of 200") || !strings.Contains(string(burst[199]), "burst 200 of 200") {
+		last := ""
+		if len(burst) > 0 {
+			last = string(burst[len(burst)-1])
+		}
+		t.Errorf("burst cell: %d outputs, want 200 ending with \"burst 200 of 200\"; last: %.200s", len(burst), last)
 	}
 }
 

@@ -14,7 +14,10 @@ import (
 
 // Progress is a progress bar for long loops: an HTML bar updated in place
 // inside a kernel, a terminal bar (schollz/progressbar) on stderr outside.
-// It is safe for concurrent use.
+// It is safe for concurrent use. Inside a kernel, updates are throttled to
+// one per 200 ms, but the full bar and Done's final state are always sent
+// and waited for, so the saved notebook shows the bar's end whatever the
+// machine's load.
 //
 //	p := nb.NewProgress("fitting", len(jobs))
 //	for range jobs { ...; p.Add(1) }
@@ -72,6 +75,9 @@ func (p *Progress) Add(n int) {
 	if now := time.Now(); now.Sub(p.last) >= p.minStep || p.n == p.total {
 		p.last = now
 		gonbui.UpdateHTML(p.id, p.html())
+		if p.n == p.total {
+			flush() // the full bar must reach the notebook even if the cell ends now
+		}
 	}
 }
 
@@ -95,6 +101,7 @@ func (p *Progress) Done() {
 		return
 	}
 	gonbui.UpdateHTML(p.id, p.html())
+	flush() // the final state must reach the notebook before the cell ends
 }
 
 func (p *Progress) html() string {

@@ -27,6 +27,14 @@ var (
 	inKernel            = gonbui.IsNotebook
 )
 
+// flush waits until GoNB has passed everything the cell sent so far on to
+// Jupyter (gonbui.Sync: a marker through the same pipe, acknowledged once
+// the outputs before it are published). GoNB stops reading the cell's output
+// pipe as soon as the cell's program exits, so without this an output still
+// in the pipe at that moment (typically a cell's last one, and more often on
+// a busy machine) never reaches the notebook. Call it only inside a kernel.
+func flush() { gonbui.Sync() }
+
 // InKernel reports whether the code runs inside a GoNB notebook cell.
 func InKernel() bool {
 	mu.Lock()
@@ -156,6 +164,7 @@ func show(f *plots.Figure, format string) (string, error) {
 		} else {
 			gonbui.DisplayPNG(data)
 		}
+		flush()
 	} else if path != "" {
 		fmt.Fprintf(textWriter(), "figure %s written to %s\n", name, path)
 	}
@@ -166,6 +175,7 @@ func show(f *plots.Figure, format string) (string, error) {
 func Markdown(md string) {
 	if InKernel() {
 		gonbui.DisplayMarkdown(md)
+		flush()
 		return
 	}
 	fmt.Fprintln(textWriter(), md)
@@ -181,6 +191,7 @@ func Fail(err error) {
 	}
 	if InKernel() {
 		gonbui.DisplayHTML(`<pre style="color:#b00020">` + html.EscapeString("error: "+err.Error()) + `</pre>`)
+		flush()
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}

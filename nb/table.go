@@ -78,6 +78,7 @@ func (t *Table) Text() string {
 func (t *Table) Show() {
 	if InKernel() {
 		gonbui.DisplayHTML(t.HTML())
+		flush()
 		return
 	}
 	fmt.Fprint(textWriter(), t.Text())

@@ -10,7 +10,8 @@
 #   *_torch.py, llama_torch.py  their PyTorch twins; compare.py joins the two outputs
 #   llama_7b.json, llama_tiny.json  the Llama shapes (Llama-2-7B; tiny for RUN_SH_BACKEND=go)
 #   main/lib/<pkg>/<pkg>.test   test binaries of the packages with golden parity tests: llama, clip, vlm
-#   shared/golden               the golden files, where the tests look (<root>/main/lib/<pkg> → ../../../shared)
+#   main/go.mod, main/testdata  the golden and tokenizer files, where the tests look (internal/testfiles
+#                               walks up from main/lib/<pkg> to the folder with go.mod and takes its testdata/)
 #
 # out/gpu is about 100 MB, over the 64 MiB the device tool carries, so it is also packed into
 # out/carry/gpu.tar.xz (about 15 MB: one xz stream with a 128 MiB dictionary shares the Go runtime and
@@ -23,7 +24,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 dest="$repo/out/gpu"
 rm -rf "$dest"
-mkdir -p "$dest/main/lib" "$dest/shared"
+mkdir -p "$dest/main/lib" "$dest/main/testdata"
 export CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOFLAGS="${GOFLAGS:--buildvcs=false}"
 ld='-s -w'
 go build -ldflags="$ld" -o "$dest/tokenscale" ./cmd/tokenscale
@@ -38,11 +39,8 @@ for pkg in llama clip vlm; do
   go test -c -ldflags="$ld" -o "$dest/main/lib/$pkg/$pkg.test" "./lib/$pkg" ||
     echo "build.sh: WARNING: the tests of lib/$pkg do not build" >&2
 done
-if [ -d ../shared/golden ]; then
-  cp -r ../shared/golden "$dest/shared/"
-else
-  echo "build.sh: ../shared/golden is absent: the parity tests will skip on the GPU machine" >&2
-fi
+cp go.mod "$dest/main/"
+cp -r testdata/golden testdata/tokenizers "$dest/main/testdata/"
 cp bench/gpu/run.sh bench/gpu/compare.py bench/gpu/llama_7b.json bench/gpu/llama_tiny.json \
   bench/llama7b/llama7b_torch.py bench/fusion/fusion_torch.py bench/llama_torch.py "$dest/"
 chmod +x "$dest/run.sh"

@@ -8,15 +8,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-const clipGolden = "../../../shared/golden/clip-tiny"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
+)
 
 func loadClipGolden(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(clipGolden, "expected.json"))
+	data, err := os.ReadFile(testfiles.Path(t, "golden", "clip-tiny", "expected.json"))
 	if err != nil {
-		t.Skipf("golden files not available (%v): they live in ../shared next to the repository", err)
+		t.Fatal(err)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -56,7 +56,7 @@ func TestClipVisionCLI(t *testing.T) {
 	if err := os.WriteFile(px, exp["pixel_values"], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := runCLI(t, "", "clip", "vision", "--model", clipGolden, "--pixels", px, "--layer", "-2")
+	out, errOut, code := runCLI(t, "", "clip", "vision", "--model", testfiles.Path(t, "golden", "clip-tiny"), "--pixels", px, "--layer", "-2")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -93,7 +93,7 @@ func TestClipTextCLI(t *testing.T) {
 		for i, id := range c.IDs {
 			ids[i] = strconv.Itoa(id)
 		}
-		out, errOut, code := runCLI(t, "", "clip", "text", "--model", clipGolden, "--ids", strings.Join(ids, ","))
+		out, errOut, code := runCLI(t, "", "clip", "text", "--model", testfiles.Path(t, "golden", "clip-tiny"), "--ids", strings.Join(ids, ","))
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

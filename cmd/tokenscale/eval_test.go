@@ -131,7 +131,7 @@ func TestEvalSweepThenFit(t *testing.T) {
 // configuration checks.
 func TestEvalToyCheckpoint(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains a toy model")
+		t.Skip("skipped with -short: trains a toy model")
 	}
 	dir := t.TempDir()
 	toy := filepath.Join(dir, "toy")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
@@ -18,10 +19,10 @@ import (
 )
 
 func TestLlamaForwardCLI(t *testing.T) {
-	dir := "../../../shared/golden/llama-tiny"
+	dir := testfiles.Path(t, "golden", "llama-tiny")
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent (it ships with the CI tree)")
+		t.Fatal(err)
 	}
 	var exp struct {
 		Cases []struct {
@@ -85,10 +86,7 @@ func TestLlamaForwardCLI(t *testing.T) {
 // vocabulary, runs "llama generate", and checks the streamed text against
 // the library: chat.Build + Generate + Decode.
 func TestLlamaGenerateCLI(t *testing.T) {
-	tp := "../../../shared/tokenizers/llama2-tokenizer.model"
-	if _, err := os.Stat(tp); err != nil {
-		t.Skip("../shared/tokenizers/llama2-tokenizer.model is absent (it ships with the CI tree)")
-	}
+	tp := testfiles.Path(t, "tokenizers", "llama2-tokenizer.model")
 	dir := t.TempDir()
 	cfg := map[string]any{"architectures": []string{"LlamaForCausalLM"}, "model_type": "llama",
 		"vocab_size": 32000, "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 1,
@@ -151,7 +149,7 @@ func TestLlamaGenerateCLI(t *testing.T) {
 		{[]string{"llama", "generate", "--model", dir}, 2, "--model and --prompt are required"},
 		{[]string{"llama", "generate", "--model", dir, "--prompt", "x"}, 2, "has no tokenizer.model"},
 		{[]string{"llama", "generate", "--model", dir, "--prompt", "x", "--max-new-tokens", "0"}, 2, "must be positive"},
-		{[]string{"llama", "generate", "--model", "../../../shared/golden/llama-tiny", "--tokenizer", tp, "--prompt", "x"}, 1, "has 32000 pieces but the model's vocab_size is 97"},
+		{[]string{"llama", "generate", "--model", testfiles.Path(t, "golden", "llama-tiny"), "--tokenizer", tp, "--prompt", "x"}, 1, "has 32000 pieces but the model's vocab_size is 97"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

@@ -105,7 +105,7 @@ func TestFindCUDALayouts(t *testing.T) {
 
 func TestAskingForCUDAWithoutItSaysWhatIsMissing(t *testing.T) {
 	if HasNvidiaGPU() {
-		t.Skip("a GPU is present")
+		t.Skip("a GPU is present: this checks the message given without one")
 	}
 	tmp := t.TempDir()
 	t.Setenv("TOKENSCALE_CUDA_ROOT", tmp)
@@ -114,7 +114,7 @@ func TestAskingForCUDAWithoutItSaysWhatIsMissing(t *testing.T) {
 	_, err := resolveCUDA("xla:cuda")
 	if err == nil {
 		// A real plugin may be installed on this machine; then there is nothing to check.
-		t.Skip("a CUDA PJRT plugin is installed here")
+		t.Skip("a GPU's CUDA PJRT plugin is installed here: this checks the message given without one")
 	}
 	for _, want := range []string{"GOMLX_BACKEND=go", "xla:cuda", "no CUDA PJRT plugin", "/dev/nvidia"} {
 		if !strings.Contains(err.Error(), want) {

@@ -116,11 +116,8 @@ func TestMeasureErrors(t *testing.T) {
 	}
 }
 
-func TestMeasureSharedSample(t *testing.T) {
-	if _, err := os.Stat(sharedSample); err != nil {
-		t.Skip("../shared/data/orca_dpo_pairs_sample.jsonl absent")
-	}
-	ps, err := LoadPairs(sharedSample, 60)
+func TestMeasureOrcaSample(t *testing.T) {
+	ps, err := LoadPairs(orcaSample(t), 60)
 	if err != nil {
 		t.Fatal(err)
 	}

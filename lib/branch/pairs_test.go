@@ -5,9 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 )
 
-const sharedSample = "../../../shared/data/orca_dpo_pairs_sample.jsonl"
+// orcaSample is the path of the 284 real Intel/orca_dpo_pairs pairs in testdata/.
+func orcaSample(t *testing.T) string {
+	t.Helper()
+	return testfiles.Path(t, "data", "orca_dpo_pairs_sample.jsonl")
+}
 
 func writeFile(t *testing.T, name, text string) string {
 	t.Helper()
@@ -86,11 +92,8 @@ func TestDefaultPairs(t *testing.T) {
 	}
 }
 
-func TestSharedSample(t *testing.T) {
-	if _, err := os.Stat(sharedSample); err != nil {
-		t.Skip("../shared/data/orca_dpo_pairs_sample.jsonl absent (it ships with the shared reference folder)")
-	}
-	ps, err := LoadPairs(sharedSample, 0)
+func TestOrcaSample(t *testing.T) {
+	ps, err := LoadPairs(orcaSample(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func TestFastFloat(t *testing.T) {
 // one pair (here 2 × 60 × 400 floats, ≈ 0.4 MB) plus the read buffer.
 func TestReadStatesMemoryBounded(t *testing.T) {
 	if testing.Short() {
-		t.Skip("streams 40 MB")
+		t.Skip("skipped with -short: streams 40 MB")
 	}
 	const pairs, steps, dim = 100, 60, 400
 	pr, pw := io.Pipe()

@@ -2,14 +2,17 @@ package clip_test
 
 import (
 	"fmt"
+	"path/filepath"
 
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/clip"
 )
 
-// Load a Hugging Face CLIPModel folder and embed two token sequences (ids
-// from lib/tokenizer/clipbpe). Compiled, not run: it needs a checkpoint.
+// Load a Hugging Face CLIPModel folder (here the tiny golden checkpoint of
+// the repository's testdata/) and embed two token sequences (ids from
+// lib/tokenizer/clipbpe; this checkpoint's vocabulary has 120 ids).
 func ExampleModel_Text() {
-	m, err := clip.Load("../shared/golden/clip-tiny")
+	m, err := clip.Load(filepath.Join(testfiles.Dir(), "golden", "clip-tiny"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -19,12 +22,17 @@ func ExampleModel_Text() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(r.TextEmbeds.Shape) // [2 24]
+	fmt.Println(r.TextEmbeds.Shape)
+	// Output: [2 24]
 }
 
-// The paper's vision tokens of K views: 145 per view for ViT-L/14-336.
+// The paper's vision tokens of K views. With the paper's tower,
+// openai/clip-vit-large-patch14-336 (24×24 patches of width 1024), each view
+// gives 12×12 merged tokens and the new-line token: 145 per view, so
+// [10 145 1024] for the 10 views of HD-9. The tiny golden tower used here
+// sees 4×4 patches of width 48: 2×2 merged tokens and the new-line token.
 func ExampleModel_PaperTokens() {
-	m, err := clip.Load("openai-clip-vit-large-patch14-336")
+	m, err := clip.Load(filepath.Join(testfiles.Dir(), "golden", "clip-tiny"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,11 +41,13 @@ func ExampleModel_PaperTokens() {
 		fmt.Println(err)
 		return
 	}
-	pixels := clip.Array{Shape: []int{10, 3, 336, 336}, Data: make([]float32, 10*3*336*336)} // e.g. lib/vision's Pixels
+	size := m.Config.Vision.ImageSize
+	pixels := clip.Array{Shape: []int{10, 3, size, size}, Data: make([]float32, 10*3*size*size)} // e.g. lib/vision's Pixels
 	tokens, err := m.PaperTokens(pixels, false)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(tokens.Shape) // [10 145 1024]
+	fmt.Println(tokens.Shape)
+	// Output: [10 5 48]
 }

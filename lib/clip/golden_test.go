@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 )
 
-const goldenDir = "../../../shared/golden/clip-tiny"
+// goldenDir is the tiny CLIP checkpoint with its PyTorch reference outputs.
+var goldenDir = filepath.Join(testfiles.Dir(), "golden", "clip-tiny")
 
 type goldenCase struct {
 	PixelValues       [][][][]float32 `json:"pixel_values"`
@@ -22,12 +25,9 @@ type goldenCase struct {
 	} `json:"text"`
 }
 
-// loadGolden loads ../shared/golden/clip-tiny or skips when it is absent.
+// loadGolden loads testdata/golden/clip-tiny and its reference outputs.
 func loadGolden(t *testing.T) (*Model, *goldenCase) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(goldenDir, "expected.json")); err != nil {
-		t.Skipf("golden files not available (%v): they live in ../shared next to the repository", err)
-	}
 	m, err := Load(goldenDir)
 	if err != nil {
 		t.Fatal(err)

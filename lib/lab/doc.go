@@ -44,8 +44,9 @@
 // a question-dropped copy from the VQQ weights with a fresh optimizer
 // ("Vision Queries (ft)", the paper's stage 3) and score it, per question
 // kind. Stages are cached on disk keyed by configuration, N, seed, task,
-// model, training and CodeVersion, so a repeated sweep is instant and an
-// interrupted one resumes. Summarise averages over seeds, fits the scaling
+// model, training, backend and CodeVersion (a hash of the sources that run,
+// so a code change retrains by itself), so a repeated sweep is instant and
+// an interrupted one resumes. Summarise averages over seeds, fits the scaling
 // law with lib/scaling and computes the differences of Figures 11 and 12;
 // Result.Findings checks the paper's three findings on them (findings.go).
 package lab

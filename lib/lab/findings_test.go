@@ -10,7 +10,7 @@ import (
 // three findings on it.
 func TestQuickSweepFindings(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the quick sweep (about two minutes on two cores)")
+		t.Skip("skipped with -short: trains the quick sweep (about two minutes on two cores)")
 	}
 	cfg := QuickSweep()
 	cfg.CacheDir = DefaultCacheDir()

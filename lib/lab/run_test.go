@@ -190,7 +190,7 @@ func mean(v []float64) float64 {
 
 func TestSweepCacheAndDeterminism(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains 4 tiny models")
+		t.Skip("skipped with -short: trains 4 tiny models")
 	}
 	dir := t.TempDir()
 	cfg := tinySweep(dir)

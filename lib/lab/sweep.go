@@ -14,14 +14,11 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
-
-// CodeVersion is part of every cache key: bump it when a change to the
-// model, the training or the task makes cached runs stale.
-const CodeVersion = "lab-2"
 
 // evalSeed draws the test images; it is fixed so that every run of every
 // configuration is scored on the same questions.
@@ -120,17 +117,20 @@ type entry struct {
 	Runs    []Run  `json:"runs"`
 }
 
-// key identifies a stage of one (N, seed) by everything that changes it.
+// key identifies a stage of one (N, seed) by everything that changes it:
+// the code (CodeVersion, derived from the sources), the backend that runs
+// it, the stage, N, the seed, and the task, model and training settings.
 func (c SweepConfig) key(stage string, n int, seed uint64) string {
 	raw, _ := json.Marshal(struct {
 		Version string
+		Backend string
 		Stage   string
 		N       int
 		Seed    uint64
 		Task    TaskConfig
 		Model   ModelConfig
 		Train   TrainConfig
-	}{CodeVersion, stage, n, seed, c.Task, c.Model, c.Train})
+	}{CodeVersion(), backend.Config(), stage, n, seed, c.Task, c.Model, c.Train})
 	h := sha256.Sum256(raw)
 	return fmt.Sprintf("%s-n%d-s%d-%s", stage, n, seed, hex.EncodeToString(h[:8]))
 }
@@ -148,7 +148,7 @@ func (c SweepConfig) loadEntry(key string) (*entry, bool) {
 		return nil, false
 	}
 	var e entry
-	if json.Unmarshal(raw, &e) != nil || e.Key != key || e.Version != CodeVersion {
+	if json.Unmarshal(raw, &e) != nil || e.Key != key || e.Version != CodeVersion() {
 		return nil, false // unreadable or stale: run again
 	}
 	for i := range e.Runs {
@@ -202,7 +202,7 @@ func (c SweepConfig) saveWeights(key string, w map[string]*tensors.Tensor) error
 	if err := os.MkdirAll(c.CacheDir, 0o755); err != nil {
 		return fmt.Errorf("lab: cache: %w", err)
 	}
-	return safetensors.WriteTensors(c.cachePath(key, ".safetensors"), w, map[string]string{"format": "lab", "version": CodeVersion})
+	return safetensors.WriteTensors(c.cachePath(key, ".safetensors"), w, map[string]string{"format": "lab", "version": CodeVersion()})
 }
 
 func (c SweepConfig) loadWeights(key string) (map[string]*tensors.Tensor, error) {
@@ -307,7 +307,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 			return nil, err
 		}
 		trainSecs := time.Since(start).Seconds()
-		qEntry = &entry{Key: qKey, Version: CodeVersion}
+		qEntry = &entry{Key: qKey, Version: CodeVersion()}
 		for _, mode := range []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries} {
 			t0 := time.Now()
 			pred, err := m.Predict(data.Test, mode, batchEval)
@@ -364,7 +364,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 		if err != nil {
 			return nil, err
 		}
-		fEntry = &entry{Key: fKey, Version: CodeVersion, Runs: []Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
+		fEntry = &entry{Key: fKey, Version: CodeVersion(), Runs: []Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
 			Accuracy: acc, Losses: losses, Seconds: time.Since(start).Seconds()}}}
 		if err := c.saveEntry(fEntry); err != nil {
 			return nil, err

@@ -70,9 +70,9 @@ func TestDecoderPaddingAndLayers(t *testing.T) {
 
 // ExampleLoad loads a Hugging Face Llama folder and runs one forward pass.
 func ExampleLoad() {
-	m, err := Load("../../../shared/golden/llama-tiny", 0)
+	m, err := Load(goldenDir, 0) // a folder with config.json and model.safetensors
 	if err != nil {
-		fmt.Println("golden checkpoint absent")
+		fmt.Println(err)
 		return
 	}
 	out, err := m.Forward([][]int{{1, 5, 17}})

@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
-const goldenDir = "../../../shared/golden/llama-tiny"
+// goldenDir is the tiny Llama checkpoint with its PyTorch reference outputs.
+var goldenDir = filepath.Join(testfiles.Dir(), "golden", "llama-tiny")
 
 type goldenCase struct {
 	InputIDs        []int       `json:"input_ids"`
@@ -24,7 +26,7 @@ func loadGolden(t *testing.T) []goldenCase {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(goldenDir, "expected.json"))
 	if err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent (it ships with the CI tree)")
+		t.Fatal(err)
 	}
 	var exp struct {
 		Cases []goldenCase `json:"cases"`
@@ -63,7 +65,7 @@ func argmax(v []float32) int {
 }
 
 // TestGolden checks logits, last hidden states and greedy next tokens
-// against the PyTorch reference of ../shared/golden/llama-tiny, one case at
+// against the PyTorch reference of testdata/golden/llama-tiny, one case at
 // a time and all cases in one padded batch.
 func TestGolden(t *testing.T) {
 	cases := loadGolden(t)

@@ -310,12 +310,11 @@ func TestGenerateMatchesForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	models := map[string]*Model{"gqa": gqa}
-	if _, err := os.Stat(goldenDir); err == nil {
-		if models["golden"], err = Load(goldenDir, 0); err != nil {
-			t.Fatal(err)
-		}
+	golden, err := Load(goldenDir, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	models := map[string]*Model{"gqa": gqa, "golden": golden}
 	for name, m := range models {
 		for _, prompt := range [][]int{{1, 5, 17, 42}, {1}} {
 			want := greedyByForward(t, m, prompt, 10)

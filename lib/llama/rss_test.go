@@ -37,10 +37,10 @@ func TestMain(m *testing.M) {
 
 func TestLoadPeakRSS(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes a 160 MB checkpoint")
+		t.Skip("skipped with -short: writes a 160 MB checkpoint")
 	}
 	if procstatus.KB("VmHWM") < 0 {
-		t.Skip("no /proc/self/status")
+		t.Skip("measures peak memory through /proc/self/status, which only Linux has")
 	}
 	dir := t.TempDir()
 	cfgJSON, _ := json.Marshal(map[string]any{"architectures": []string{"LlamaForCausalLM"},

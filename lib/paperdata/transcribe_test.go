@@ -12,16 +12,19 @@ import (
 	"testing"
 
 	"github.com/tokenscale/tokenscale/data"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 )
 
-// The CSVs in data/paper/ were written by this parser from the paper text
-// (go test ./lib/paperdata -run TestTranscription -update). The test re-reads
-// ../shared/paper/paper.txt and checks that the embedded files are exactly
-// what the text says.
+// The CSVs in data/paper/ were written by this parser from the paper's
+// printed tables (go test ./lib/paperdata -run TestTranscription -update).
+// The test re-reads those tables, kept as extracted from the paper's text in
+// testdata/paper/ (Appendix D's three tables and Table 1; see its README),
+// and checks that the embedded files are exactly what the tables say.
 
-var update = flag.Bool("update", false, "rewrite data/paper/*.csv from ../shared/paper/paper.txt")
+var update = flag.Bool("update", false, "rewrite data/paper/*.csv from testdata/paper/*.txt")
 
-const paperPath = "../../../shared/paper/paper.txt"
+// paperTables are the files of testdata/paper/ that the transcription reads.
+var paperTables = []string{"appendix-d.txt", "table1.txt"}
 
 // baselineOrder is the list of baseline models in Appendix D's prose.
 var baselineOrder = []string{
@@ -109,11 +112,14 @@ func contains(xs []string, x string) bool {
 
 func transcribe(t *testing.T) (map[string][]byte, *transcript) {
 	t.Helper()
-	raw, err := os.ReadFile(paperPath)
-	if err != nil {
-		t.Skipf("paper text not available (%v); the embedded CSVs are checked against it only where ../shared exists", err)
+	var lines []string
+	for _, name := range paperTables {
+		raw, err := os.ReadFile(testfiles.Path(t, "paper", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, strings.Split(string(raw), "\n")...)
 	}
-	lines := strings.Split(string(raw), "\n")
 	tr := &transcript{ours: map[string][][]string{}, baselines: map[string]map[string][]string{}}
 	var t1 [][]string
 	inPOPE, inPOPEBase := false, false

@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/compute/dtypes/float16"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/internal/procstatus"
 )
@@ -315,13 +316,10 @@ func TestWriteErrors(t *testing.T) {
 	checkOneLine(t, "missing dir", err, "no such file")
 }
 
-// TestGoldenLlamaTiny opens the shared golden checkpoint (written by PyTorch's
-// safetensors) and checks its tensors against its config.json.
+// TestGoldenLlamaTiny opens the golden checkpoint of testdata/ (written by
+// PyTorch's safetensors) and checks its tensors against its config.json.
 func TestGoldenLlamaTiny(t *testing.T) {
-	dir := "../../../shared/golden/llama-tiny"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent (it ships with the CI tree)")
-	}
+	dir := testfiles.Path(t, "golden", "llama-tiny")
 	var cfg struct {
 		V int `json:"vocab_size"`
 		H int `json:"hidden_size"`
@@ -396,10 +394,10 @@ func rssChild(path string) {
 
 func TestPeakRSS(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes a 192 MB checkpoint")
+		t.Skip("skipped with -short: writes a 192 MB checkpoint")
 	}
 	if procstatus.KB("VmHWM") < 0 {
-		t.Skip("no /proc/self/status")
+		t.Skip("measures peak memory through /proc/self/status, which only Linux has")
 	}
 	dir := t.TempDir()
 	const n, per = 6, 8 << 20 // 6 tensors of 8M float32 = 192 MiB

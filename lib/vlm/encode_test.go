@@ -12,6 +12,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/tokentest"
 )
 
 // wordLLM adapts the toy word tokenizer to lib/chat's interface, standing in
@@ -33,11 +34,7 @@ func (w wordLLM) IDToPiece(id int) string { return w.Decode([]int32{int32(id)}) 
 // The paper-size encoding: CLIP BPE questions for the fusion side and
 // lib/chat's Llama-2 vision format with N and M QED slots.
 func TestEncodeWithPaperFormat(t *testing.T) {
-	vocab := "../../../shared/tokenizers/clip-bpe_simple_vocab_16e6.txt.gz"
-	if _, err := os.Stat(vocab); err != nil {
-		t.Skip("../shared/tokenizers absent: CLIP BPE vocabulary needed")
-	}
-	ct, err := clipbpe.Load(vocab)
+	ct, err := clipbpe.Load(tokentest.CLIPVocab(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +115,8 @@ func mustToyData(t *testing.T, dir string) string {
 // With the real tokenizer files, a paper-size config encodes records itself.
 func TestEncodeRealTokenizers(t *testing.T) {
 	c := PaperConfig()
-	c.CLIPVocab = "../../../shared/tokenizers/clip-bpe_simple_vocab_16e6.txt.gz"
-	c.LlamaTokenizer = "../../../shared/tokenizers/llama2-tokenizer.model"
-	for _, p := range []string{c.CLIPVocab, c.LlamaTokenizer} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skip("../shared/tokenizers absent")
-		}
-	}
+	c.CLIPVocab = tokentest.CLIPVocab(t)
+	c.LlamaTokenizer = tokentest.LlamaModel(t)
 	dir := t.TempDir()
 	img := filepath.Join(dir, "a.png")
 	f, _ := os.Create(img)

@@ -18,6 +18,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/chat"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/tokentest"
 	"github.com/tokenscale/tokenscale/lib/vision"
 )
 
@@ -25,13 +26,8 @@ import (
 // CLIP BPE for the fusion side, lib/chat's Llama-2 format (no system
 // prompt, N slots) for the LLM side.
 func TestForwardQuestionIDs(t *testing.T) {
-	vocab := "../../../shared/tokenizers/clip-bpe_simple_vocab_16e6.txt.gz"
-	spm := "../../../shared/tokenizers/llama2-tokenizer.model"
-	for _, p := range []string{vocab, spm} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s absent: the real tokenizers are needed", p)
-		}
-	}
+	vocab := tokentest.CLIPVocab(t)
+	spm := tokentest.LlamaModel(t)
 	ct, err := clipbpe.Load(vocab)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
@@ -80,7 +81,7 @@ func refVisionTokens(last []float64, n, g, h int, lw, lb, w, lf []float32) []flo
 	return out
 }
 
-// The vision side of the model is checked against the shared golden CLIP
+// The vision side of the model is checked against testdata's golden CLIP
 // (an independent PyTorch run of Hugging Face's CLIPModel): the tower's last
 // hidden state, read from the model's own store layout (/clip mounted from
 // the checkpoint), and Config.VisionTokens against a direct loop over
@@ -88,10 +89,7 @@ func refVisionTokens(last []float64, n, g, h int, lw, lb, w, lf []float32) []flo
 // weights (absent from the checkpoint, so created by VisionTokens) read
 // back from the store.
 func TestVisionTokensMatchGoldenCLIP(t *testing.T) {
-	dir := "../../../shared/golden/clip-tiny"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/golden/clip-tiny absent: golden parity test skipped")
-	}
+	dir := testfiles.Path(t, "golden", "clip-tiny")
 	var hf struct {
 		Vision VisionConfig `json:"vision_config"`
 	}

@@ -11,14 +11,15 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/branch"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/sentencepiece"
 )
 
-const (
-	goldenDir = "../../../../shared/golden/llama-tiny"
-	tokPath   = "../../../../shared/tokenizers/llama2-tokenizer.model"
+var (
+	goldenDir = filepath.Join(testfiles.Dir(), "golden", "llama-tiny")
+	tokPath   = filepath.Join(testfiles.Dir(), "tokenizers", "llama2-tokenizer.model")
 )
 
 // byteTok is a tokenizer small enough for llama-tiny's 97-token vocabulary.
@@ -38,9 +39,6 @@ func (byteTok) IDToPiece(id int) string { return fmt.Sprint(id) }
 
 func tiny(t *testing.T) *llama.Model {
 	t.Helper()
-	if _, err := os.Stat(goldenDir); err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent (it ships with the CI tree)")
-	}
 	lm, err := llama.Load(goldenDir, dtypes.Float32)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +116,7 @@ func TestMeasureTinyLlama(t *testing.T) {
 func TestEncodeLlama2Chat(t *testing.T) {
 	tok, err := sentencepiece.Load(tokPath)
 	if err != nil {
-		t.Skip("../shared/tokenizers/llama2-tokenizer.model is absent")
+		t.Fatal(err)
 	}
 	m := New(nil, tok, "tok-only")
 	seq, err := m.Encode("", "What is 2+2?", "It is 4.")
@@ -144,12 +142,6 @@ func TestEncodeLlama2Chat(t *testing.T) {
 }
 
 func TestOpenLazy(t *testing.T) {
-	if _, err := os.Stat(goldenDir); err != nil {
-		t.Skip("../shared/golden/llama-tiny is absent")
-	}
-	if _, err := os.Stat(tokPath); err != nil {
-		t.Skip("../shared/tokenizers/llama2-tokenizer.model is absent")
-	}
 	m, err := OpenLazy(goldenDir, tokPath)
 	if err != nil {
 		t.Fatal(err)

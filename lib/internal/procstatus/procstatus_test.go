@@ -7,7 +7,7 @@ import (
 
 func TestKB(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc/self/status")
+		t.Skip("reads /proc/self/status, which only Linux has")
 	}
 	rss, hwm := KB("VmRSS"), KB("VmHWM")
 	if rss <= 0 || hwm < rss {

@@ -20,7 +20,7 @@ var (
 	clipErr  error
 )
 
-// clip loads the real CLIP vocabulary once (skips when ../shared is absent).
+// clip loads the real CLIP vocabulary of testdata/ once.
 // Tests that add tokens load their own copy.
 func clip(t testing.TB) *Tokenizer {
 	t.Helper()

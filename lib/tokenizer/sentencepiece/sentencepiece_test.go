@@ -20,7 +20,7 @@ var (
 	llamaErr   error
 )
 
-// llama loads the real Llama-2 tokenizer.model once (skips when ../shared is absent).
+// llama loads the real Llama-2 tokenizer.model of testdata/ once.
 func llama(t testing.TB) *Model {
 	t.Helper()
 	path := tokentest.LlamaModel(t)
