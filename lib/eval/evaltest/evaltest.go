@@ -16,29 +16,12 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/tokenscale/tokenscale/internal/testfiles"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 	"github.com/tokenscale/tokenscale/lib/tokenizer/tokentest"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
-
-// ReferenceFile returns the path of a reference file (golden checkpoints,
-// tokenizers) by its path under the reference folder, e.g.
-// "golden/clip-tiny", skipping the test when it is absent. It is the one
-// place that knows where the reference files live: $TOKENSCALE_REFERENCE_DIR
-// when set, else the folder tokentest.SharedDir finds.
-func ReferenceFile(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("TOKENSCALE_REFERENCE_DIR")
-	if dir == "" {
-		return tokentest.File(t, rel)
-	}
-	p := filepath.Join(dir, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference file %s is absent: skipping", p)
-	}
-	return p
-}
 
 // viewSize is the side of the paper's HD views (lib/vision.ViewSize) and
 // patchScale the factor that turns the golden CLIP's 28-px input and 7-px
@@ -66,10 +49,10 @@ const (
 // the paper-size evaluation path.
 func PaperLayoutCheckpoint(t testing.TB, dir string, n int) string {
 	t.Helper()
-	clipGolden := ReferenceFile(t, "golden/clip-tiny")
-	llamaGolden := ReferenceFile(t, "golden/llama-tiny")
-	clipVocab := ReferenceFile(t, "tokenizers/clip-bpe_simple_vocab_16e6.txt.gz")
-	llamaTok := ReferenceFile(t, "tokenizers/llama2-tokenizer.model")
+	clipGolden := testfiles.Path(t, "golden", "clip-tiny")
+	llamaGolden := testfiles.Path(t, "golden", "llama-tiny")
+	clipVocab := tokentest.CLIPVocab(t)
+	llamaTok := tokentest.LlamaModel(t)
 
 	clipDir := filepath.Join(dir, "clip")
 	writePart(t, clipGolden, clipDir, func(cfg map[string]any) {
