@@ -85,6 +85,9 @@ func LoadInto(root *model.Scope, cfg *Config, ckpt *safetensors.Checkpoint, be c
 			return err
 		}
 	}
+	if err := checkLayerCount(cfg, ckpt); err != nil {
+		return err
+	}
 	for _, w := range cfg.Weights() {
 		t, err := ckpt.Tensor(w.Name, cfg.DType, be)
 		if err != nil {
@@ -224,6 +227,9 @@ func (m *Model) Forward(batch [][]int) (*Output, error) {
 		}
 		maxLen = max(maxLen, len(seq))
 	}
+	if err := m.Config.CheckLength(maxLen); err != nil {
+		return nil, fmt.Errorf("llama: forward: %w", err)
+	}
 	maxLen = BucketLength(maxLen) // a bounded set of compiled shapes
 	ids := make([]int32, len(batch)*maxLen)
 	pad := make([]bool, len(batch)*maxLen)
@@ -326,6 +332,9 @@ func (m *Model) forward(emb bool, x, padding *tensors.Tensor) (logits, hidden *t
 func (m *Model) HiddenStates(ids []int) (states [][]float32, err error) {
 	if len(ids) == 0 {
 		return nil, errors.New("llama: hidden states: empty sequence")
+	}
+	if err := m.Config.CheckLength(len(ids)); err != nil {
+		return nil, fmt.Errorf("llama: hidden states: %w", err)
 	}
 	flat := make([]int32, BucketLength(len(ids))) // padding: token 0, never attended by real positions
 	for j, id := range ids {
