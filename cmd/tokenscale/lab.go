@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/csv"
+	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"math"
 	"strconv"
 	"strings"
@@ -65,6 +67,25 @@ part of the full sweep's cache.`)
 	if *format != "csv" && *format != "markdown" {
 		return usagef("lab: --format %q: want csv or markdown", *format)
 	}
+	// A flag given on the command line is checked against its range (0 or a
+	// negative number no longer falls back to the sweep's value silently);
+	// one not given keeps the sweep's value. The toy task has 4 cells and a
+	// one-layer model: N beyond 256 only costs memory.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	given := func(name string, v, lo, hi int) error {
+		if !set[name] {
+			return nil
+		}
+		return check.Int("--"+name, v, lo, hi)
+	}
+	if err := checkFlags("lab",
+		given("seeds", *seeds, 1, 100), given("workers", *workers, 1, check.MaxWorkers),
+		given("steps", *steps, 1, 1_000_000), given("ft-steps", *ftSteps, 0, 1_000_000),
+		given("train-images", *trainImages, 1, 1_000_000), given("eval-images", *evalImages, 1, 1_000_000),
+		given("batch", *batch, 1, 4096)); err != nil {
+		return err
+	}
 	cfg := lab.FullSweep()
 	if *quick {
 		cfg = lab.QuickSweep()
@@ -73,6 +94,9 @@ part of the full sweep's cache.`)
 		ns, err := parseInts(*nList)
 		if err != nil {
 			return usagef("lab: --n: %v", err)
+		}
+		if err := checkFlags("lab", check.Ints("--n", ns, 1, 256)); err != nil {
+			return err
 		}
 		cfg.Ns = ns
 	}
