@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"io"
 	"os"
 	"time"
@@ -77,15 +79,7 @@ func (f *branchResultFlags) finish(env *cmdEnv, acc *branch.Accumulator, opts br
 		return err
 	}
 	if *f.psiCSV != "" {
-		out, err := os.Create(*f.psiCSV)
-		if err != nil {
-			return err
-		}
-		if err := branch.WritePsiCSV(out, res.Psi); err != nil {
-			out.Close()
-			return err
-		}
-		if err := out.Close(); err != nil {
+		if err := outfile.WriteWith(*f.psiCSV, func(w io.Writer) error { return branch.WritePsiCSV(w, res.Psi) }); err != nil {
 			return err
 		}
 	}
@@ -145,8 +139,8 @@ stderr.`)
 	default:
 		return usagef("branch estimate: --format %q: want auto, json or safetensors", *format)
 	}
-	if *workers < 0 {
-		return usagef("branch estimate: --workers must be ≥ 0")
+	if err := checkFlags("branch estimate", check.Int("--workers", *workers, 0, check.MaxWorkers)); err != nil {
+		return err
 	}
 	branch.StatesWorkers = *workers
 	if fmtName == "safetensors" && *states == "-" {
@@ -177,6 +171,9 @@ stderr.`)
 	}
 	if err != nil {
 		return usagef("branch estimate: %v", err)
+	}
+	if n == 0 {
+		return usagef("branch estimate: %s holds no pairs", *states)
 	}
 	return rf.finish(env, &acc, opts)
 }
@@ -209,6 +206,9 @@ every digit of the JSON text; BF16 and F16 halve the file again.`)
 	case "F32", "F64", "BF16", "F16":
 	default:
 		return usagef("branch convert: --dtype %q: want F32, F64, BF16 or F16", *dtype)
+	}
+	if samePath(*states, *out) {
+		return usagef("branch convert: --out %s is the input --states file; write to another file", *out)
 	}
 	r, name, closeIn, err := env.openInput(*states)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/tokenscale/tokenscale/lib/check"
 )
@@ -17,6 +19,23 @@ func checkFlags(cmd string, errs ...error) error {
 		return usagef("%s: %v", cmd, err)
 	}
 	return nil
+}
+
+// samePath reports whether output path out names the same file as input
+// path in (the same path, or two names of one existing file): writing it
+// would destroy the input.
+func samePath(in, out string) bool {
+	if in == "-" || out == "-" {
+		return false
+	}
+	a, errA := filepath.Abs(in)
+	b, errB := filepath.Abs(out)
+	if errA == nil && errB == nil && a == b {
+		return true
+	}
+	si, errA := os.Stat(in)
+	so, errB := os.Stat(out)
+	return errA == nil && errB == nil && os.SameFile(si, so)
 }
 
 // maxTokenizeLine is the longest line "tokenize" reads (1 MiB, about

@@ -33,7 +33,7 @@ func modelConfig(size, path string, n, m int) (vlm.Config, error) {
 	case path != "":
 		var err error
 		if c, err = vlm.ReadConfig(path); err != nil {
-			return c, err
+			return c, usagef("model: --config: %v", err)
 		}
 	case size == "paper":
 		c = vlm.PaperConfig()
