@@ -35,17 +35,17 @@ func checkFields(data []byte, c *Config) error {
 	); err != nil {
 		return err
 	}
-	if present.KVHeads != nil {
-		if err := check.Int("num_key_value_heads", *present.KVHeads, 1, c.NumHeads); err != nil {
-			return err
-		}
-	}
 	if present.HeadDim != nil {
 		if err := check.Int("head_dim", *present.HeadDim, 2, check.MaxWidth); err != nil {
 			return err
 		}
 	} else if c.HiddenSize%c.NumHeads != 0 {
 		return fmt.Errorf("hidden_size %d is not a multiple of num_attention_heads %d (and no head_dim is given)", c.HiddenSize, c.NumHeads)
+	}
+	if present.KVHeads != nil {
+		if err := check.Int("num_key_value_heads", *present.KVHeads, 1, c.NumHeads); err != nil {
+			return err
+		}
 	}
 	return nil
 }
