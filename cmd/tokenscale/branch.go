@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/tokenscale/tokenscale/lib/check"
@@ -299,7 +300,16 @@ safetensors layout of "branch estimate", to recompute the curves later.`)
 		defer w.Abort() // no-op once closed
 		mo.Dump = w
 	}
+	intr, stop := onInterrupt()
+	defer stop()
+	mo.Interrupt = intr
 	acc, st, err := branch.Measure(model, pairs, mo)
+	if errors.Is(err, branch.ErrInterrupted) {
+		if *cache == "" {
+			return fmt.Errorf("%w; rerun with --cache DIR to keep finished pairs across runs", err)
+		}
+		return fmt.Errorf("%w; the finished pairs are in %s: rerun the same command to continue", err, *cache)
+	}
 	if err != nil {
 		return err
 	}

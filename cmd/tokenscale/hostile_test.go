@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokenscale/tokenscale/lib/tokenizer/tokentest"
 )
@@ -207,5 +208,54 @@ func runHostile(t *testing.T, bin string, args []string, tc hostileCase) {
 		if ents, _ := os.ReadDir(tc.empty); len(ents) > 0 {
 			t.Errorf("%s holds %d entries after the refused run (first %s), want none", tc.empty, len(ents), ents[0].Name())
 		}
+	}
+}
+
+// TestTrainSIGINT interrupts a training run with SIGINT: it finishes the
+// step in progress, leaves a checkpoint that --resume continues from, and
+// says how to resume in one line.
+func TestTrainSIGINT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI and trains: skipped with -short")
+	}
+	bin := buildCLI(t)
+	out := t.TempDir()
+	cmd := exec.Command(bin, "train", "toy", "--out", out, "--steps", "100000", "--examples", "32", "--batch", "8", "--save-every", "0")
+	cmd.Env = append(os.Environ(), "GOMLX_BACKEND=go", "GOMLX_NO_AUTO_INSTALL=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the first logged step, then interrupt.
+	logPath := filepath.Join(out, "log.jsonl")
+	for i := 0; ; i++ {
+		if b, _ := os.ReadFile(logPath); bytes.Count(b, []byte("\n")) >= 1 {
+			break
+		}
+		if i > 1200 {
+			cmd.Process.Kill()
+			t.Fatalf("no step logged after 60 s: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	last := lines[len(lines)-1]
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(last, "interrupted at step") || !strings.Contains(last, "--resume") {
+		t.Fatalf("exit %v, last line %q; want exit 1 saying how to resume", err, last)
+	}
+	if strings.Contains(stderr.String(), "goroutine ") {
+		t.Errorf("stack trace:\n%s", stderr.String())
+	}
+	ck, err := os.ReadFile(filepath.Join(out, "ck", "latest"))
+	if err != nil {
+		t.Fatalf("no checkpoint after the interrupt: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "ck", strings.TrimSpace(string(ck)), "model.safetensors")); err != nil {
+		t.Errorf("checkpoint %s: %v", ck, err)
 	}
 }

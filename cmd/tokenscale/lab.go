@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/tokenscale/tokenscale/lib/check"
@@ -147,6 +148,9 @@ part of the full sweep's cache.`)
 			progressbar.OptionSetWidth(24), progressbar.OptionThrottle(250*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionSetDescription("lab"))
 	}
+	intr, stop := onInterrupt()
+	defer stop()
+	cfg.Interrupt = intr
 	res, err := cfg.Sweep(func(done, total int, what string) {
 		if bar != nil {
 			bar.Describe(what)
@@ -156,6 +160,12 @@ part of the full sweep's cache.`)
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(env.stderr)
+	}
+	if errors.Is(err, lab.ErrInterrupted) {
+		if cfg.CacheDir == "" {
+			return fmt.Errorf("lab: interrupted; nothing was cached (--cache none): the sweep starts over when rerun")
+		}
+		return fmt.Errorf("lab: interrupted; the finished runs are cached in %s: rerun the same command to continue", cfg.CacheDir)
 	}
 	if err != nil {
 		return err
