@@ -52,15 +52,6 @@ func copyDir(t *testing.T, src string, edit func(string) string) string {
 	return dst
 }
 
-func writeText(t *testing.T, name, text string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // hostileCase is one bad command line: the exit status it must give, text
 // its one-line message must hold, and optionally a folder that must stay
 // empty (no partial output) and stdin.
@@ -85,11 +76,11 @@ func TestHostileInputs(t *testing.T) {
 	bin := buildCLI(t)
 	outDir := t.TempDir() // must stay empty
 	missing := filepath.Join(t.TempDir(), "no-such-model")
-	records := writeText(t, "records.jsonl", `{"image": "x.png", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}`+"\n")
-	emptyStates := writeText(t, "empty.json", "")
-	statesJSON := writeText(t, "states.json", `{"pairs": [{"chosen": [[1, 2]], "rejected": [[1, 3]]}]}`)
-	subnormal := writeText(t, "sub.csv", "config,N,benchmark,metric,value\na,1,b,m,1e-320\na,2,b,m,2e-320\na,4,b,m,3e-320\n")
-	tidy := writeText(t, "tidy.csv", "config,N,benchmark,metric,value\na,1,b,m,0.5\na,2,b,m,0.6\na,4,b,m,0.7\n")
+	records := writeFile(t, "records.jsonl", `{"image": "x.png", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}`+"\n")
+	emptyStates := writeFile(t, "empty.json", "")
+	statesJSON := writeFile(t, "states.json", `{"pairs": [{"chosen": [[1, 2]], "rejected": [[1, 3]]}]}`)
+	subnormal := writeFile(t, "sub.csv", "config,N,benchmark,metric,value\na,1,b,m,1e-320\na,2,b,m,2e-320\na,4,b,m,3e-320\n")
+	tidy := writeFile(t, "tidy.csv", "config,N,benchmark,metric,value\na,1,b,m,0.5\na,2,b,m,0.6\na,4,b,m,0.7\n")
 	img := writePNG(t, t.TempDir(), 40, 30)
 	bigLine := `"` + strings.Repeat("a", 50<<20) + `"` + "\n"
 	manyIDs := strings.TrimSuffix(strings.Repeat("1,", 20000), ",")
