@@ -164,10 +164,10 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		if err != nil { // before FieldPos: a record that failed to parse has no fields
 			return nil, csvErr(name, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(head) {
 			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
 		}

@@ -129,6 +129,7 @@ func TestHostileInputs(t *testing.T) {
 		{name: "lab seeds", args: []string{"lab", "--seeds", "0", "--cache", "none"}, code: 2, want: "--seeds 0 is out of range"},
 		{name: "lab train images", args: []string{"lab", "--train-images", "0", "--cache", "none"}, code: 2, want: "--train-images 0 is out of range"},
 		{name: "convert onto its input", args: []string{"branch", "convert", "--states", statesJSON, "--out", statesJSON}, code: 2, want: "is the input --states file"},
+		{name: "fit unterminated quote", args: []string{"fit", "--csv", writeFile(t, "quote.csv", "config,N,benchmark,metric,value\n\"0000000")}, code: 2, want: "quote.csv:2:"},
 		{name: "fit subnormal", args: []string{"fit", "--csv", subnormal}, code: 2, want: "smallest normal float64"},
 		// Messages and exit codes.
 		{name: "estimate empty file", args: []string{"branch", "estimate", "--states", emptyStates}, code: 2, want: emptyStates},
