@@ -10,7 +10,7 @@ export TOKENSCALE_PYTHON ?= /usr/bin/python3
 # Project-local Jupyter data dir where kernels/install puts the GoNB kernel spec.
 export JUPYTER_PATH := $(CURDIR)/kernels/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 
-.PHONY: test vet gotest build bench kernel notebooks notebook jupyter figures clean
+.PHONY: test vet gotest build bench kernel notebooks notebook jupyter figures clean fuzz
 
 test: vet kernel gotest notebooks
 
@@ -50,6 +50,30 @@ figures:
 
 clean:
 	rm -rf out
+
+# Go's native fuzzing of every parser of user files, FUZZTIME each (make fuzz FUZZTIME=10s).
+# "go test" (and so "make test") runs each target's seed corpus as a plain test.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./lib/safetensors:FuzzOpen \
+	./lib/llama:FuzzParseConfig \
+	./lib/clip:FuzzParseConfig \
+	./lib/vlm:FuzzReadConfig \
+	./lib/vlm:FuzzReadRecords \
+	./lib/branch:FuzzReadPairs \
+	./lib/branch:FuzzReadStates \
+	./lib/tokenizer/sentencepiece:FuzzParse \
+	./lib/tokenizer/sentencepiece:FuzzEncode \
+	./lib/tokenizer/clipbpe:FuzzParseSimpleVocab \
+	./lib/tokenizer/clipbpe:FuzzEncode \
+	./lib/chat:FuzzBuild \
+	./lib/vision:FuzzDecode \
+	./cmd/tokenscale:FuzzReadTidy
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # Speed comparisons against a reference run, printed side by side (see bench/README.md).
 bench:

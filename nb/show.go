@@ -2,6 +2,7 @@ package nb
 
 import (
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"html"
 	"io"
 	"os"
@@ -154,7 +155,7 @@ func show(f *plots.Figure, format string) (string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", fmt.Errorf("nb: figure dir: %w", err)
 		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		if err := outfile.WriteFile(path, data); err != nil {
 			return "", fmt.Errorf("nb: write figure: %w", err)
 		}
 	}

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"io"
 	"os"
 	"time"
@@ -77,15 +80,7 @@ func (f *branchResultFlags) finish(env *cmdEnv, acc *branch.Accumulator, opts br
 		return err
 	}
 	if *f.psiCSV != "" {
-		out, err := os.Create(*f.psiCSV)
-		if err != nil {
-			return err
-		}
-		if err := branch.WritePsiCSV(out, res.Psi); err != nil {
-			out.Close()
-			return err
-		}
-		if err := out.Close(); err != nil {
+		if err := outfile.WriteWith(*f.psiCSV, func(w io.Writer) error { return branch.WritePsiCSV(w, res.Psi) }); err != nil {
 			return err
 		}
 	}
@@ -145,8 +140,8 @@ stderr.`)
 	default:
 		return usagef("branch estimate: --format %q: want auto, json or safetensors", *format)
 	}
-	if *workers < 0 {
-		return usagef("branch estimate: --workers must be ≥ 0")
+	if err := checkFlags("branch estimate", check.Int("--workers", *workers, 0, check.MaxWorkers)); err != nil {
+		return err
 	}
 	branch.StatesWorkers = *workers
 	if fmtName == "safetensors" && *states == "-" {
@@ -177,6 +172,9 @@ stderr.`)
 	}
 	if err != nil {
 		return usagef("branch estimate: %v", err)
+	}
+	if n == 0 {
+		return usagef("branch estimate: %s holds no pairs", *states)
 	}
 	return rf.finish(env, &acc, opts)
 }
@@ -209,6 +207,9 @@ every digit of the JSON text; BF16 and F16 halve the file again.`)
 	case "F32", "F64", "BF16", "F16":
 	default:
 		return usagef("branch convert: --dtype %q: want F32, F64, BF16 or F16", *dtype)
+	}
+	if samePath(*states, *out) {
+		return usagef("branch convert: --out %s is the input --states file; write to another file", *out)
 	}
 	r, name, closeIn, err := env.openInput(*states)
 	if err != nil {
@@ -299,7 +300,16 @@ safetensors layout of "branch estimate", to recompute the curves later.`)
 		defer w.Abort() // no-op once closed
 		mo.Dump = w
 	}
+	intr, stop := onInterrupt()
+	defer stop()
+	mo.Interrupt = intr
 	acc, st, err := branch.Measure(model, pairs, mo)
+	if errors.Is(err, branch.ErrInterrupted) {
+		if *cache == "" {
+			return fmt.Errorf("%w; rerun with --cache DIR to keep finished pairs across runs", err)
+		}
+		return fmt.Errorf("%w; the finished pairs are in %s: rerun the same command to continue", err, *cache)
+	}
 	if err != nil {
 		return err
 	}

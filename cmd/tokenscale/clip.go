@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"io"
 	"strconv"
 	"strings"
@@ -38,6 +39,18 @@ func runClipVision(env *cmdEnv, args []string) error {
 	}
 	layerSet := false
 	fs.Visit(func(f *flag.Flag) { layerSet = layerSet || f.Name == "layer" })
+	if layerSet {
+		// hidden_states holds the embeddings and every layer's output: L+1
+		// entries, indexed 0…L or −(L+1)…−1.
+		cfg, err := clip.LoadConfig(*dir)
+		if err != nil {
+			return err
+		}
+		l := cfg.Vision.NumHiddenLayers
+		if err := checkFlags("clip vision", check.IntWhy("--layer", *layer, -(l+1), l, fmt.Sprintf("vision_config.num_hidden_layers is %d", l))); err != nil {
+			return err
+		}
+	}
 	px, err := readPixels(env, *pixels)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"io"
 	"math"
 	"strconv"
@@ -64,8 +65,11 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 	if *format != "csv" && *format != "markdown" {
 		return usagef("fit: --format %q: want csv or markdown", *format)
 	}
-	if *resamples < 0 || !(*level > 0 && *level < 1) {
-		return usagef("fit: --bootstrap must be ≥ 0 and --level in (0, 1)")
+	if err := checkFlags("fit", check.Int("--bootstrap", *resamples, 0, check.MaxBootstrap)); err != nil {
+		return err
+	}
+	if !(*level > 0 && *level < 1) {
+		return usagef("fit: --level %g is out of range (0, 1)", *level)
 	}
 
 	r, name, closeIn, err := env.openInput(*file)
@@ -161,10 +165,10 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		if err != nil { // before FieldPos: a record that failed to parse has no fields
 			return nil, csvErr(name, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(head) {
 			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
 		}
@@ -190,6 +194,9 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 	return groups, nil
 }
 
+// smallestNormal is the smallest normal float64, 2^−1022.
+const smallestNormal = 0x1p-1022
+
 // parse checks and converts a group's rows: N and value finite and > 0, at
 // least two distinct N.
 func (g *tidyGroup) parse(name string) error {
@@ -202,6 +209,8 @@ func (g *tidyGroup) parse(name string) error {
 			return usagef("%s:%d: N %q is not finite", name, r.line, r.n)
 		case n <= 0:
 			return usagef("%s:%d: N = %s must be > 0", name, r.line, r.n)
+		case n < smallestNormal:
+			return usagef("%s:%d: N = %s is below %g, the smallest normal float64", name, r.line, r.n, smallestNormal)
 		}
 		v, err := strconv.ParseFloat(r.value, 64)
 		switch {
@@ -213,6 +222,8 @@ func (g *tidyGroup) parse(name string) error {
 			return usagef("%s:%d: value %q is not finite", name, r.line, r.value)
 		case v <= 0:
 			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.line, r.value)
+		case v < smallestNormal:
+			return usagef("%s:%d: value %s is below %g, the smallest normal float64 (a subnormal value has too few digits to fit)", name, r.line, r.value, smallestNormal)
 		}
 		g.n = append(g.n, n)
 		g.p = append(g.p, v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"os"
 	"time"
 
@@ -56,6 +57,10 @@ func gpuCheck(env *cmdEnv, args []string) error {
 	cfg := fs.String("backend", "", "backend configuration (default: $GOMLX_BACKEND, else go)")
 	size := fs.Int("size", 1024, "matrix size")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	// 8192² float32 is 256 MB a matrix; the check holds a few of them.
+	if err := checkFlags("gpu check", check.Int("--size", *size, 1, 8192)); err != nil {
 		return err
 	}
 	if *cfg == "" {

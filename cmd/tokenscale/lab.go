@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
+	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"math"
 	"strconv"
 	"strings"
@@ -65,6 +68,25 @@ part of the full sweep's cache.`)
 	if *format != "csv" && *format != "markdown" {
 		return usagef("lab: --format %q: want csv or markdown", *format)
 	}
+	// A flag given on the command line is checked against its range (0 or a
+	// negative number no longer falls back to the sweep's value silently);
+	// one not given keeps the sweep's value. The toy task has 4 cells and a
+	// one-layer model: N beyond 256 only costs memory.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	given := func(name string, v, lo, hi int) error {
+		if !set[name] {
+			return nil
+		}
+		return check.Int("--"+name, v, lo, hi)
+	}
+	if err := checkFlags("lab",
+		given("seeds", *seeds, 1, 100), given("workers", *workers, 1, check.MaxWorkers),
+		given("steps", *steps, 1, 1_000_000), given("ft-steps", *ftSteps, 0, 1_000_000),
+		given("train-images", *trainImages, 1, 1_000_000), given("eval-images", *evalImages, 1, 1_000_000),
+		given("batch", *batch, 1, 4096)); err != nil {
+		return err
+	}
 	cfg := lab.FullSweep()
 	if *quick {
 		cfg = lab.QuickSweep()
@@ -73,6 +95,9 @@ part of the full sweep's cache.`)
 		ns, err := parseInts(*nList)
 		if err != nil {
 			return usagef("lab: --n: %v", err)
+		}
+		if err := checkFlags("lab", check.Ints("--n", ns, 1, 256)); err != nil {
+			return err
 		}
 		cfg.Ns = ns
 	}
@@ -123,6 +148,9 @@ part of the full sweep's cache.`)
 			progressbar.OptionSetWidth(24), progressbar.OptionThrottle(250*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionSetDescription("lab"))
 	}
+	intr, stop := onInterrupt()
+	defer stop()
+	cfg.Interrupt = intr
 	res, err := cfg.Sweep(func(done, total int, what string) {
 		if bar != nil {
 			bar.Describe(what)
@@ -132,6 +160,12 @@ part of the full sweep's cache.`)
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(env.stderr)
+	}
+	if errors.Is(err, lab.ErrInterrupted) {
+		if cfg.CacheDir == "" {
+			return fmt.Errorf("lab: interrupted; nothing was cached (--cache none): the sweep starts over when rerun")
+		}
+		return fmt.Errorf("lab: interrupted; the finished runs are cached in %s: rerun the same command to continue", cfg.CacheDir)
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,6 +59,18 @@ func llamaForward(env *cmdEnv, args []string) error {
 	if err != nil {
 		return usagef("llama forward: %v", err)
 	}
+	cfg, err := llama.LoadConfig(*dir)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckLength(len(ids)); err != nil {
+		return usagef("llama forward: --ids: %v", err)
+	}
+	for i, id := range ids {
+		if id >= cfg.VocabSize {
+			return usagef("llama forward: --ids item %d: token id %d is outside the vocabulary [0, %d)", i+1, id, cfg.VocabSize)
+		}
+	}
 	m, err := llama.Load(*dir, 0) // float32
 	if err != nil {
 		return err
@@ -112,8 +125,14 @@ func llamaGenerate(env *cmdEnv, args []string) error {
 	if *dir == "" || *prompt == "" {
 		return usagef("llama generate: --model and --prompt are required")
 	}
-	if *maxNew <= 0 {
-		return usagef("llama generate: --max-new-tokens %d must be positive", *maxNew)
+	// Checked before anything is loaded. --max-new-tokens is lowered to what
+	// max_position_embeddings leaves after the prompt.
+	if err := checkFlags("llama generate",
+		check.Int("--max-new-tokens", *maxNew, 1, check.MaxPositions),
+		check.Float("--temperature", *temperature, 0, 100),
+		check.Int("--top-k", *topK, 0, check.MaxVocab),
+		check.Float("--top-p", *topP, 0, 1)); err != nil {
+		return err
 	}
 	tp, err := tokenizerPath(*tokFlag, *dir)
 	if err != nil {

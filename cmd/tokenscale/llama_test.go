@@ -70,7 +70,7 @@ func TestLlamaForwardCLI(t *testing.T) {
 	}{
 		{[]string{"llama", "forward", "--model", dir}, 2, "--model and --ids are required"},
 		{[]string{"llama", "forward", "--model", dir, "--ids", "1,x"}, 2, `item 2 "x"`},
-		{[]string{"llama", "forward", "--model", dir, "--ids", "1,500"}, 1, "token id 500 is outside the vocabulary"},
+		{[]string{"llama", "forward", "--model", dir, "--ids", "1,500"}, 2, "token id 500 is outside the vocabulary"},
 		{[]string{"llama", "forward", "--model", t.TempDir(), "--ids", "1"}, 1, "config.json"},
 		{[]string{"llama", "forward", "--model", dir, "--ids", "1", "--format", "xml"}, 2, "want json or summary"},
 		{[]string{"llama", "nope"}, 2, "unknown subcommand"},
@@ -148,7 +148,7 @@ func TestLlamaGenerateCLI(t *testing.T) {
 	}{
 		{[]string{"llama", "generate", "--model", dir}, 2, "--model and --prompt are required"},
 		{[]string{"llama", "generate", "--model", dir, "--prompt", "x"}, 2, "has no tokenizer.model"},
-		{[]string{"llama", "generate", "--model", dir, "--prompt", "x", "--max-new-tokens", "0"}, 2, "must be positive"},
+		{[]string{"llama", "generate", "--model", dir, "--prompt", "x", "--max-new-tokens", "0"}, 2, "--max-new-tokens 0 is out of range"},
 		{[]string{"llama", "generate", "--model", testfiles.Path(t, "golden", "llama-tiny"), "--tokenizer", tp, "--prompt", "x"}, 1, "has 32000 pieces but the model's vocab_size is 97"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"strings"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
@@ -24,11 +25,15 @@ func init() {
 
 func modelConfig(size, path string, n, m int) (vlm.Config, error) {
 	var c vlm.Config
+	// 0 means the configuration's own N or M; the paper's N runs to 768.
+	if err := checkFlags("model", check.Int("--n", n, 0, 768), check.Int("--m", m, 0, 768)); err != nil {
+		return c, err
+	}
 	switch {
 	case path != "":
 		var err error
 		if c, err = vlm.ReadConfig(path); err != nil {
-			return c, err
+			return c, usagef("model: --config: %v", err)
 		}
 	case size == "paper":
 		c = vlm.PaperConfig()
@@ -63,8 +68,8 @@ func runModelParams(env *cmdEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *k < 1 {
-		return usagef("model params: --questions must be ≥ 1")
+	if err := checkFlags("model params", check.Int("--questions", *k, 1, 64)); err != nil {
+		return err
 	}
 	c, err := modelConfig(*size, *cfgPath, *n, *m)
 	if err != nil {

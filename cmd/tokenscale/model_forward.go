@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"image"
 	"os"
 	"strconv"
@@ -59,8 +60,8 @@ func runModelForward(env *cmdEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("model forward: unexpected argument %q", fs.Arg(0))
 	}
-	if *n < 1 {
-		return usagef("model forward: --n %d: want ≥ 1", *n)
+	if err := checkFlags("model forward", check.Int("--n", *n, 1, 768)); err != nil {
+		return err
 	}
 	if *dtype != vlm.LLMBFloat16 && *dtype != vlm.LLMFloat32 {
 		return usagef("model forward: --dtype %q: want bfloat16 or float32", *dtype)

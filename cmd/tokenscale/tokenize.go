@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"io"
 
 	"github.com/tokenscale/tokenscale/lib/tokenizer/clipbpe"
@@ -62,8 +63,8 @@ func runTokenize(env *cmdEnv, args []string) error {
 	if *path == "" {
 		return usagef("tokenize: --tokenizer FILE is required")
 	}
-	if *placeholders < 0 {
-		return usagef("tokenize: --placeholders must be ≥ 0")
+	if err := checkFlags("tokenize", check.Int("--placeholders", *placeholders, 0, check.MaxTokens)); err != nil {
+		return err
 	}
 	var tk lineTokenizer
 	switch *kind {
@@ -105,7 +106,10 @@ func tokenizeLines(in io.Reader, out io.Writer, tk lineTokenizer, decode bool) (
 		}
 	}()
 	for n := 1; ; n++ {
-		line, rerr := br.ReadBytes('\n')
+		line, rerr := readLine(br, maxTokenizeLine)
+		if errors.Is(rerr, errLineTooLong) {
+			return usagef("tokenize: stdin line %d: %v (split the text)", n, rerr)
+		}
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
 			return fmt.Errorf("tokenize: read stdin line %d: %w", n, rerr)
 		}

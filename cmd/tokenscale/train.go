@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +35,7 @@ type trainFlags struct {
 	maskOutliers                   *bool
 	textPos                        *int
 	seed                           *uint64
-	quiet                          *bool
+	quiet, overwrite               *bool
 }
 
 func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *trainFlags {
@@ -54,6 +56,7 @@ func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *tra
 		logPath:      fs.String("log", "", "append per-step loss/grad-norm/lr JSONL here (default <out>/log.jsonl)"),
 		seed:         fs.Uint64("seed", 1, "data-order seed"),
 		quiet:        fs.Bool("quiet", false, "no progress bar"),
+		overwrite:    fs.Bool("overwrite", false, "start a new run in an --out folder that already holds one (its checkpoints and log are removed)"),
 	}
 }
 
@@ -83,8 +86,15 @@ func (f *trainFlags) options(stage int) (train.Options, error) {
 	if stage == 1 {
 		o.TextPositions = *f.textPos
 	}
-	if *f.steps <= 0 || *f.batch <= 0 || *f.accum <= 0 || !(*f.lr > 0) {
-		return o, usagef("train: --steps, --batch, --accum and --lr must be positive")
+	// The CLIP text tower's position table grows to --text-positions rows
+	// (the paper: 512); 8192 keeps it far beyond any record.
+	if err := checkFlags("train",
+		check.Int("--steps", *f.steps, 1, 100_000_000), check.Int("--batch", *f.batch, 1, 4096),
+		check.Int("--accum", *f.accum, 1, 1024), check.Int("--save-every", *f.saveEvery, 0, 100_000_000),
+		check.Positive("--lr", *f.lr), check.Float("--lr", *f.lr, 0, 10),
+		check.Float("--warmup", *f.warmup, 0, 1), check.Float("--weight-decay", *f.wd, 0, 10),
+		check.Float("--clip", *f.clip, 0, 1e6), check.Int("--text-positions", *f.textPos, 0, 8192)); err != nil {
+		return o, err
 	}
 	if err := o.Validate(); err != nil {
 		return o, usagef("%v", err)
@@ -122,7 +132,10 @@ func fixedShapes(cfg vlm.Config, ex []vlm.Example, mode fusion.Mode, batch int) 
 	return s, nil
 }
 
-func runTraining(env *cmdEnv, f *trainFlags, tr *train.Trainer, out string) error {
+// runTraining runs tr to its last step; on SIGINT/SIGTERM the step in
+// progress is finished and checkpointed, and the error says how to resume
+// (cmd is the subcommand, "train toy" or "train run").
+func runTraining(env *cmdEnv, cmd string, f *trainFlags, tr *train.Trainer, out string) error {
 	logPath := *f.logPath
 	if logPath == "" {
 		logPath = filepath.Join(out, "log.jsonl")
@@ -131,7 +144,14 @@ func runTraining(env *cmdEnv, f *trainFlags, tr *train.Trainer, out string) erro
 	if *f.quiet {
 		progress = nil
 	}
+	intr, stop := onInterrupt()
+	defer stop()
+	tr.Interrupt = intr
 	if err := tr.Run(progress, logPath, filepath.Join(out, "ck"), *f.saveEvery); err != nil {
+		if errors.Is(err, train.ErrInterrupted) {
+			return fmt.Errorf("%s: %w; checkpoint %s saved; continue with: tokenscale %s --out %s --resume (and the same other flags)",
+				cmd, err, filepath.Join(out, "ck", fmt.Sprintf("step-%06d", tr.Step)), cmd, out)
+		}
 		return err
 	}
 	if n := len(tr.Log); n > 0 {
@@ -165,6 +185,14 @@ func runTrainToy(env *cmdEnv, args []string) error {
 	opt, err := f.options(*stage)
 	if err != nil {
 		return err
+	}
+	if *resume && *f.overwrite {
+		return usagef("train toy: --resume and --overwrite exclude each other")
+	}
+	if !*resume {
+		if err := checkRunFolder("train toy", *out, *f.logPath, *f.overwrite); err != nil {
+			return err
+		}
 	}
 	var tr *train.Trainer
 	if *resume {
@@ -230,7 +258,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 			p.Total(), p.Trainable(), p.LLM, cfg.N, cfg.M, len(ex))
 	}
 	defer tr.Model.Close()
-	if err := runTraining(env, f, tr, *out); err != nil {
+	if err := runTraining(env, "train toy", f, tr, *out); err != nil {
 		return err
 	}
 	// Exact-match accuracy by teacher forcing on the training records.
@@ -272,6 +300,20 @@ func runTrainRun(env *cmdEnv, args []string) error {
 	}
 	if !(*fraction > 0 && *fraction <= 1) {
 		return usagef("train run: --fraction %g: want (0, 1]", *fraction)
+	}
+	if *resume && *f.overwrite {
+		return usagef("train run: --resume and --overwrite exclude each other")
+	}
+	if err := checkFlags("train run", check.Int("--n", *n, 0, 768)); err != nil {
+		return err
+	}
+	if _, err := f.options(*stage); err != nil { // flags checked before any loading
+		return err
+	}
+	if !*resume {
+		if err := checkRunFolder("train run", *out, *f.logPath, *f.overwrite); err != nil {
+			return err
+		}
 	}
 	recs, err := vlm.ReadRecords(*dataPath)
 	if err != nil {
@@ -331,5 +373,5 @@ func runTrainRun(env *cmdEnv, args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	return runTraining(env, f, tr, *out)
+	return runTraining(env, "train run", f, tr, *out)
 }

@@ -30,6 +30,35 @@ func TestTrainToyAndResume(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "ck", "step-000006", "model.safetensors")); err != nil {
 		t.Error(err)
 	}
+	// A run killed after its last checkpoint logged steps past it: resuming
+	// drops them, so every step is logged once.
+	logPath := filepath.Join(dir, "log.jsonl")
+	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"step": 7, "loss": 1}` + "\n")
+	f.Close()
+	if _, errOut, code = runCLI(t, "", "train", "toy", "--out", dir, "--resume", "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errOut)
+	}
+	if logs, err := train.ReadLog(logPath); err != nil || len(logs) != 6 || logs[5].Step != 6 {
+		t.Errorf("log after resume: %d lines (%v), want steps 1…6 once", len(logs), err)
+	}
+	// A new run in the same folder is refused without --resume or --overwrite.
+	_, errOut, code = runCLI(t, "", "train", "toy", "--out", dir, "--steps", "2", "--examples", "32", "--batch", "8", "--quiet")
+	if code != 2 || !strings.Contains(errOut, "already holds a run") {
+		t.Errorf("rerun without --resume: exit %d, %q; want exit 2 naming the existing run", code, errOut)
+	}
+	if _, errOut, code = runCLI(t, "", "train", "toy", "--out", dir, "--steps", "2", "--examples", "32", "--batch", "8", "--quiet", "--overwrite"); code != 0 {
+		t.Fatalf("--overwrite: exit %d: %s", code, errOut)
+	}
+	if logs, err := train.ReadLog(logPath); err != nil || len(logs) != 2 {
+		t.Errorf("log after --overwrite: %d lines (%v), want 2", len(logs), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ck", "step-000006")); !os.IsNotExist(err) {
+		t.Errorf("--overwrite left the old checkpoint step-000006 (%v)", err)
+	}
 }
 
 func TestTrainBadInput(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,8 +54,10 @@ func runViews(env *cmdEnv, args []string) error {
 	if *format != "text" && *format != "json" {
 		return usagef("views: --format %q: want text or json", *format)
 	}
-	if *hd < 1 {
-		return usagef("views: --hd %d: want at least 1", *hd)
+	// 100 local crops (Appendix C's HD-9 uses 9) and mosaic cells up to
+	// 1024 pixels keep the views and the mosaic within a few hundred MB.
+	if err := checkFlags("views", check.Int("--hd", *hd, 1, 100), check.Int("--cell", *cell, 8, 1024)); err != nil {
+		return err
 	}
 	if *out != "" && *image == "" {
 		return usagef("views: --out needs --image")

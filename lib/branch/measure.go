@@ -56,7 +56,14 @@ type MeasureOptions struct {
 	// ReadSafetensorsStates. With a Dump every pair runs the model: the
 	// cache holds curves, not states. The caller closes the writer.
 	Dump *StatesWriter
+	// Interrupt, when set, stops Measure before the next pair once it is
+	// closed (e.g. on SIGINT); Measure then returns ErrInterrupted, and the
+	// pairs done so far are in CacheDir.
+	Interrupt <-chan struct{}
 }
+
+// ErrInterrupted is returned by Measure when MeasureOptions.Interrupt fired.
+var ErrInterrupted = errors.New("branch: measure interrupted")
 
 // MeasureStats counts what Measure did.
 type MeasureStats struct {
@@ -84,6 +91,13 @@ func Measure(m SequenceModel, pairs []Pair, opts MeasureOptions) (*Accumulator, 
 		}
 	}
 	for i, p := range pairs {
+		if opts.Interrupt != nil {
+			select {
+			case <-opts.Interrupt:
+				return nil, st, fmt.Errorf("%w after %d of %d pairs", ErrInterrupted, i, len(pairs))
+			default:
+			}
+		}
 		var path string
 		cached := false
 		var curve PairCurve

@@ -132,3 +132,29 @@ func TestMeasureOrcaSample(t *testing.T) {
 		t.Errorf("g(2)=%v g(50)=%v", g2, g50)
 	}
 }
+
+// TestMeasureInterrupt: a fired interrupt stops Measure before the next
+// pair, with ErrInterrupted, and the pairs done are cached for a rerun.
+func TestMeasureInterrupt(t *testing.T) {
+	intr := make(chan struct{})
+	close(intr)
+	dir := t.TempDir()
+	_, st, err := Measure(NewToyModel(), DefaultPairs(), MeasureOptions{CacheDir: dir, Interrupt: intr})
+	if !errors.Is(err, ErrInterrupted) || st.Pairs != 0 {
+		t.Fatalf("Measure: %v after %d pairs, want ErrInterrupted after 0", err, st.Pairs)
+	}
+	// Interrupted after the first pair: that pair is cached.
+	intr2 := make(chan struct{})
+	opts := MeasureOptions{CacheDir: dir, Interrupt: intr2, Progress: func(done, total int, cached bool) {
+		if done == 1 {
+			close(intr2)
+		}
+	}}
+	if _, st, err = Measure(NewToyModel(), DefaultPairs(), opts); !errors.Is(err, ErrInterrupted) || st.Pairs != 1 {
+		t.Fatalf("Measure: %v after %d pairs, want ErrInterrupted after 1", err, st.Pairs)
+	}
+	_, st, err = Measure(NewToyModel(), DefaultPairs(), MeasureOptions{CacheDir: dir})
+	if err != nil || st.Cached != 1 {
+		t.Errorf("rerun: %v, %d cached, want 1", err, st.Cached)
+	}
+}

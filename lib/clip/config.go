@@ -137,6 +137,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("clip: config: %s = %d, want > 0", f.name, f.val)
 		}
 	}
+	if err := c.checkRanges(); err != nil {
+		return fmt.Errorf("clip: config: %w", err)
+	}
 	if v.HiddenSize%v.NumAttentionHeads != 0 {
 		return fmt.Errorf("clip: config: vision hidden_size %d is not divisible by num_attention_heads %d", v.HiddenSize, v.NumAttentionHeads)
 	}

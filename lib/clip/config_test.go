@@ -136,7 +136,17 @@ func TestLoadErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(llama, "config.json"), []byte(`{"model_type": "llama", "hidden_size": 64}`), 0o644)
 	noWeights := t.TempDir()
 	os.WriteFile(filepath.Join(noWeights, "config.json"), []byte(vitH), 0o644)
+	withConfig := func(from, to string) string { // good's weights, an edited config.json
+		dir := t.TempDir()
+		st, _ := os.ReadFile(filepath.Join(good, "model.safetensors"))
+		os.WriteFile(filepath.Join(dir, "model.safetensors"), st, 0o644)
+		os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(vitH, from, to, 1)), 0o644)
+		return dir
+	}
 	for _, tc := range []struct{ dir, want string }{
+		{withConfig(`"num_hidden_layers": 2`, `"num_hidden_layers": 1000000000`), "vision_config.num_hidden_layers 1000000000 is out of range [1, 1024]"},
+		{withConfig(`"num_hidden_layers": 2`, `"num_hidden_layers": 1`), "vision_config.num_hidden_layers 1 but the checkpoint holds 2 vision_model encoder layers"},
+		{withConfig(`"image_size": 28`, `"image_size": 2800000`), "vision_config.image_size 2800000 is out of range"},
 		{filepath.Join(good, "nope"), "config.json"},
 		{missingLayer, "layers.1.mlp.fc2.weight"},
 		{wrongShape, "fc1.weight"},

@@ -116,6 +116,9 @@ func LoadInto(store *model.Store, prefix, dir string, b compute.Backend) (m *Mod
 		return nil, fmt.Errorf("clip: %w", err)
 	}
 	defer ckpt.Close()
+	if err := cfg.checkLayerCounts(ckpt); err != nil {
+		return nil, fmt.Errorf("clip: load %s: %w", dir, err)
+	}
 	m = &Model{Config: cfg, Dir: dir, Store: store, Prefix: prefix, Backend: b, execs: map[string]*model.Exec{}}
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -383,5 +384,18 @@ func TestFindings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSweepInterrupt: with the interrupt fired, Sweep starts no run and
+// says so.
+func TestSweepInterrupt(t *testing.T) {
+	cfg := tinySweep(t.TempDir())
+	intr := make(chan struct{})
+	close(intr)
+	cfg.Interrupt = intr
+	steps := 0
+	if _, err := cfg.Sweep(func(int, int, string) { steps++ }); !errors.Is(err, ErrInterrupted) || steps != 0 {
+		t.Errorf("Sweep: %v after %d steps, want ErrInterrupted before any", err, steps)
 	}
 }

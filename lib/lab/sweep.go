@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -37,7 +38,14 @@ type SweepConfig struct {
 	// Workers is the number of (N, seed) runs trained at once (0 or 1:
 	// one at a time). Results do not depend on it.
 	Workers int `json:"-"`
+	// Interrupt, when set, makes Sweep start no further run once it is
+	// closed (e.g. on SIGINT): the runs in progress finish and are cached,
+	// and Sweep returns ErrInterrupted; the same sweep later resumes.
+	Interrupt <-chan struct{} `json:"-"`
 }
+
+// ErrInterrupted is returned by Sweep when SweepConfig.Interrupt fired.
+var ErrInterrupted = errors.New("lab: sweep interrupted")
 
 // QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8}, two seeds,
 // 600 + 150 steps per N and seed (under three minutes on two cores); its
@@ -404,6 +412,10 @@ func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if c.interrupted() {
+					errs[i] = ErrInterrupted
+					continue
+				}
 				results[i], errs[i] = c.runOne(data, jobs[i].n, jobs[i].seed, k)
 			}
 		}()
@@ -415,12 +427,30 @@ func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
 	wg.Wait()
 	var runs []Run
 	for i := range jobs {
+		if errs[i] != nil && !errors.Is(errs[i], ErrInterrupted) {
+			return nil, errs[i]
+		}
+	}
+	for i := range jobs {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
 		runs = append(runs, results[i]...)
 	}
 	return Summarise(runs)
+}
+
+// interrupted reports whether c.Interrupt has fired.
+func (c SweepConfig) interrupted() bool {
+	if c.Interrupt == nil {
+		return false
+	}
+	select {
+	case <-c.Interrupt:
+		return true
+	default:
+		return false
+	}
 }
 
 // Point is the seed-averaged accuracy of one configuration, N and kind.

@@ -96,6 +96,9 @@ func ParseConfig(data []byte) (*Config, error) {
 			return nil, fmt.Errorf("eos_token_id %s is neither a number nor a list", raw.EOS)
 		}
 	}
+	if err := checkFields(data, &cfg); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

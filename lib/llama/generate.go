@@ -15,7 +15,9 @@ import (
 
 // GenerateOptions configure Generate.
 type GenerateOptions struct {
-	// MaxNewTokens bounds the number of generated tokens (default 128).
+	// MaxNewTokens bounds the number of generated tokens (default 128); it
+	// is lowered so that prompt and new tokens fit in
+	// max_position_embeddings.
 	MaxNewTokens int
 	// Temperature 0 (the default) is greedy decoding; otherwise logits are
 	// divided by it and sampled, after the TopK and TopP filters.
@@ -119,18 +121,14 @@ func (m *Model) generate(prompt *tensors.Tensor, emb bool, lens []int, opts Gene
 		}
 	}()
 	cfg := m.Config
-	if opts.MaxNewTokens == 0 {
-		opts.MaxNewTokens = 128
-	}
-	if opts.MaxNewTokens < 0 || opts.Temperature < 0 || opts.TopK < 0 || opts.TopP < 0 || opts.TopP > 1 {
-		return nil, fmt.Errorf("llama: generate: bad options (max new tokens %d, temperature %g, top-k %d, top-p %g)",
-			opts.MaxNewTokens, opts.Temperature, opts.TopK, opts.TopP)
+	b, n := len(lens), prompt.Shape().Dim(1)
+	if err := cfg.checkGenerateOptions(&opts, n); err != nil {
+		return nil, fmt.Errorf("llama: generate: %w", err)
 	}
 	stops := opts.StopTokens
 	if stops == nil {
 		stops = cfg.EOSTokenIDs
 	}
-	b, n := len(lens), prompt.Shape().Dim(1)
 	slots := (n + opts.MaxNewTokens + slotBucket - 1) / slotBucket * slotBucket
 	cache := make([]*tensors.Tensor, 2*cfg.NumLayers)
 	for i := range cache {

@@ -111,6 +111,25 @@ func TestSampleDistribution(t *testing.T) {
 	}
 }
 
+// TestGenerateBoundedByPositions: a huge MaxNewTokens is lowered so that
+// prompt and new tokens fit in max_position_embeddings (the KV cache is
+// allocated for that many slots, not for the request).
+func TestGenerateBoundedByPositions(t *testing.T) {
+	dir := t.TempDir()
+	writeCheckpoint(t, dir, gqaCfg, "F32", 2)
+	m, err := Load(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.Generate([]int{1, 2, 3}, GenerateOptions{MaxNewTokens: 999999999999, StopTokens: []int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 64-3 {
+		t.Errorf("%d new tokens, want %d (max_position_embeddings 64 − prompt 3)", len(out), 64-3)
+	}
+}
+
 func TestBadInputs(t *testing.T) {
 	good := t.TempDir()
 	writeCheckpoint(t, good, gqaCfg, "F32", 1)
@@ -158,7 +177,31 @@ func TestBadInputs(t *testing.T) {
 		{"id out of range", func() error { _, err := m.Forward([][]int{{1, 53}}); return err }(), "token id 53 is outside the vocabulary [0, 53)"},
 		{"empty sequence", func() error { _, err := m.Forward([][]int{{1}, {}}); return err }(), "sequence 1 is empty"},
 		{"bad prompt", func() error { _, err := m.Generate([]int{-1}, GenerateOptions{}); return err }(), "token id -1"},
-		{"bad top-p", func() error { _, err := m.Generate([]int{1}, GenerateOptions{TopP: 2}); return err }(), "bad options"},
+		{"bad top-p", func() error { _, err := m.Generate([]int{1}, GenerateOptions{TopP: 2}); return err }(), "top-p 2 is out of range [0, 1]"},
+		{"longer than max_position_embeddings", func() error { _, err := m.Forward([][]int{make([]int, 65)}); return err }(), "65 tokens is longer than max_position_embeddings 64"},
+		{"prompt fills the positions", func() error { _, err := m.Generate(make([]int, 64), GenerateOptions{}); return err }(), "leaves no room to generate within max_position_embeddings 64"},
+		{"NaN temperature", func() error {
+			_, err := m.Generate([]int{1}, GenerateOptions{Temperature: math.NaN()})
+			return err
+		}(), "temperature NaN is out of range"},
+		{"no layers", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"num_hidden_layers":2`, `"num_hidden_layers":0`, 1)
+		})), "num_hidden_layers 0 is out of range [1, 1024]"},
+		{"a billion layers", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"num_hidden_layers":2`, `"num_hidden_layers":1000000000`, 1)
+		})), "num_hidden_layers 1000000000 is out of range [1, 1024]"},
+		{"fewer layers than the checkpoint", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"num_hidden_layers":2`, `"num_hidden_layers":1`, 1)
+		})), "num_hidden_layers 1 but the checkpoint holds 2 decoder layers"},
+		{"zero kv heads", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"num_key_value_heads":2`, `"num_key_value_heads":0`, 1)
+		})), "num_key_value_heads 0 is out of range [1, 6]"},
+		{"heads do not divide hidden", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"num_attention_heads":6`, `"num_attention_heads":5`, 1)
+		})), "hidden_size 48 is not a multiple of num_attention_heads 5"},
+		{"huge vocabulary", loadErr(withConfig(func(s string) string {
+			return strings.Replace(s, `"vocab_size":53`, `"vocab_size":99999999999`, 1)
+		})), "vocab_size 99999999999 is out of range"},
 	} {
 		if tc.err == nil {
 			t.Errorf("%s: no error, want %q", tc.name, tc.want)

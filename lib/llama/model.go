@@ -85,6 +85,9 @@ func LoadInto(root *model.Scope, cfg *Config, ckpt *safetensors.Checkpoint, be c
 			return err
 		}
 	}
+	if err := checkLayerCount(cfg, ckpt); err != nil {
+		return err
+	}
 	for _, w := range cfg.Weights() {
 		t, err := ckpt.Tensor(w.Name, cfg.DType, be)
 		if err != nil {
@@ -224,6 +227,10 @@ func (m *Model) Forward(batch [][]int) (*Output, error) {
 		}
 		maxLen = max(maxLen, len(seq))
 	}
+	if err := m.Config.CheckLength(maxLen); err != nil {
+		return nil, fmt.Errorf("llama: forward: %w", err)
+	}
+	maxLen = BucketLength(maxLen) // a bounded set of compiled shapes
 	ids := make([]int32, len(batch)*maxLen)
 	pad := make([]bool, len(batch)*maxLen)
 	for i, seq := range batch {
@@ -300,6 +307,9 @@ func (m *Model) forward(emb bool, x, padding *tensors.Tensor) (logits, hidden *t
 			}
 			return l, ConvertDType(h, dtypes.Float32)
 		})
+		if err == nil {
+			(*exec).SetMaxCache(m.execCacheSize())
+		}
 	}
 	e := *exec
 	m.mu.Unlock()
@@ -316,12 +326,17 @@ func (m *Model) forward(emb bool, x, padding *tensors.Tensor) (logits, hidden *t
 // HiddenStates runs one sequence of token ids (fed exactly) and returns the
 // final hidden state at every position, [len(ids)][HiddenSize] float32
 // (after the last RMSNorm, before the LM head: the mapping of the paper's
-// Section 3), without computing the logits.
+// Section 3), without computing the logits. The sequence is right-padded to
+// BucketLength(len(ids)), so any number of distinct lengths runs with a
+// bounded number of compiled graphs.
 func (m *Model) HiddenStates(ids []int) (states [][]float32, err error) {
 	if len(ids) == 0 {
 		return nil, errors.New("llama: hidden states: empty sequence")
 	}
-	flat := make([]int32, len(ids))
+	if err := m.Config.CheckLength(len(ids)); err != nil {
+		return nil, fmt.Errorf("llama: hidden states: %w", err)
+	}
+	flat := make([]int32, BucketLength(len(ids))) // padding: token 0, never attended by real positions
 	for j, id := range ids {
 		if id < 0 || id >= m.Config.VocabSize {
 			return nil, fmt.Errorf("llama: hidden states: position %d: token id %d is outside the vocabulary [0, %d)", j, id, m.Config.VocabSize)
@@ -339,6 +354,9 @@ func (m *Model) HiddenStates(ids []int) (states [][]float32, err error) {
 			h, _ := Decoder(m.Root.At("model"), m.Config, Embed(m.Root, m.Config, x), DecoderOptions{})
 			return ConvertDType(h, dtypes.Float32)
 		})
+		if err == nil {
+			m.hidOnly.SetMaxCache(m.execCacheSize())
+		}
 	}
 	e := m.hidOnly
 	m.mu.Unlock()

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"image/color"
 	"io"
 	"math"
@@ -339,7 +340,7 @@ func (f *Figure) WriteFile(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := outfile.WriteFile(path, b); err != nil { // atomic: no truncated PNG on a full disk
 		return fmt.Errorf("plots: %w", err)
 	}
 	return nil

@@ -129,6 +129,9 @@ type Trainer struct {
 	Examples []vlm.Example
 	Step     int // optimizer steps done
 	Log      []StepLog
+	// Interrupt, when set, stops Run after the step in progress (e.g. on
+	// SIGINT): Run saves a checkpoint and returns ErrInterrupted.
+	Interrupt <-chan struct{}
 
 	mode        fusion.Mode
 	apply, acc  *model.Exec
@@ -306,6 +309,10 @@ func (t *Trainer) TrainStep() (log StepLog, err error) {
 // Run trains until Opt.Steps, drawing a progress bar on progress (nil for
 // none), appending each step to logPath (JSONL, when set) and checkpointing
 // into ckDir every saveEvery steps and at the end (when ckDir is set).
+// Entries of logPath for steps after t.Step (logged by a run that was
+// killed after its last checkpoint) are dropped first, so a resumed log
+// holds each step once. When t.Interrupt fires, the step in progress is
+// finished, saved, and Run returns ErrInterrupted.
 func (t *Trainer) Run(progress io.Writer, logPath, ckDir string, saveEvery int) error {
 	var bar *progressbar.ProgressBar
 	if progress != nil {
@@ -315,6 +322,9 @@ func (t *Trainer) Run(progress io.Writer, logPath, ckDir string, saveEvery int) 
 	}
 	var logf *os.File
 	if logPath != "" {
+		if err := trimLog(logPath, t.Step); err != nil {
+			return err
+		}
 		var err error
 		if logf, err = os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
 			return fmt.Errorf("train: log: %w", err)
@@ -336,10 +346,17 @@ func (t *Trainer) Run(progress io.Writer, logPath, ckDir string, saveEvery int) 
 			bar.Describe(fmt.Sprintf("loss %.4f lr %.2e %.0f tok/s", l.Loss, l.LR, float64(l.Tokens)/math.Max(l.Seconds, 1e-9)))
 			_ = bar.Set(t.Step)
 		}
-		if ckDir != "" && (t.Step == t.Opt.Steps || (saveEvery > 0 && t.Step%saveEvery == 0)) {
+		stop := t.interrupted()
+		if ckDir != "" && (stop || t.Step == t.Opt.Steps || (saveEvery > 0 && t.Step%saveEvery == 0)) {
 			if err := t.Save(ckDir); err != nil {
 				return err
 			}
+		}
+		if stop {
+			if bar != nil {
+				fmt.Fprintln(progress)
+			}
+			return fmt.Errorf("%w at step %d", ErrInterrupted, t.Step)
 		}
 	}
 	if bar != nil {

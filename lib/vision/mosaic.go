@@ -3,9 +3,9 @@ package vision
 import (
 	"bytes"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"image"
 	"image/png"
-	"os"
 
 	"golang.org/x/image/draw"
 )
@@ -58,7 +58,7 @@ func SavePNG(path string, img image.Image) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := outfile.WriteFile(path, b); err != nil { // atomic: no truncated PNG on a full disk
 		return fmt.Errorf("vision: %w", err)
 	}
 	return nil

@@ -212,6 +212,9 @@ func ReadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("vlm: read config: %w", err)
 	}
+	if err := foreignConfig(raw); err != nil {
+		return Config{}, fmt.Errorf("vlm: %s: %w", path, err)
+	}
 	var c Config
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return Config{}, fmt.Errorf("vlm: parse %s: %w", path, err)

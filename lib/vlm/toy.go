@@ -3,9 +3,11 @@ package vlm
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -353,15 +355,9 @@ func WriteToyDataset(dir string, n int, seed uint64) (string, error) {
 			}
 		}
 		name := fmt.Sprintf("images/%05d.png", i)
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
+		if err := outfile.WriteWith(filepath.Join(dir, name), func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 			return "", err
 		}
-		if err := png.Encode(f, img); err != nil {
-			f.Close()
-			return "", err
-		}
-		f.Close()
 		qa := [][2]string{{"what colour is the square?", col}, {"where is the square?", places[pl][0] + " " + places[pl][1]}}
 		r.Shuffle(2, func(a, b int) { qa[a], qa[b] = qa[b], qa[a] })
 		k := 1 + r.IntN(2)
@@ -373,5 +369,5 @@ func WriteToyDataset(dir string, n int, seed uint64) (string, error) {
 		lines = append(lines, string(raw))
 	}
 	path := filepath.Join(dir, "train.jsonl")
-	return path, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	return path, outfile.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"))
 }

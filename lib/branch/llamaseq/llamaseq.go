@@ -134,7 +134,8 @@ func (m *Model) Encode(system, question, answer string) (branch.Sequence, error)
 }
 
 // HiddenStates runs the model once over ids and returns the final hidden
-// states, one []float32 of the hidden size per position.
+// states, one []float32 of the hidden size per position. Sequences longer
+// than the model's max_position_embeddings are refused.
 func (m *Model) HiddenStates(ids []int32) ([][]float32, error) {
 	if m.LM == nil {
 		if m.dir == "" {
@@ -146,15 +147,20 @@ func (m *Model) HiddenStates(ids []int32) ([][]float32, error) {
 		}
 		m.LM, m.dir = lm, ""
 	}
+	if mp := m.LM.Config.MaxPositions; mp > 0 && len(ids) > mp {
+		return nil, fmt.Errorf("llamaseq: sequence of %d tokens is longer than the model's max_position_embeddings %d", len(ids), mp)
+	}
 	in := make([]int, len(ids))
 	for i, id := range ids {
 		in[i] = int(id)
 	}
-	out, err := m.LM.Forward([][]int{in})
+	// HiddenStates skips the LM head and pads to a bucket length, so a pair
+	// set of any number of distinct lengths uses a bounded set of graphs.
+	hs, err := m.LM.HiddenStates(in)
 	if err != nil {
 		return nil, fmt.Errorf("llamaseq: %w", err)
 	}
-	return out.Hidden[0], nil
+	return hs, nil
 }
 
 var _ branch.SequenceModel = (*Model)(nil)
