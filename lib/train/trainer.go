@@ -48,6 +48,11 @@ type Options struct {
 	// code-only outlier masking of the text embeddings.
 	Identity     IdentityRows `json:"identity"`
 	MaskOutliers bool         `json:"mask_outliers"`
+	// GradientCheckpointing recomputes every layer's inside (CLIP towers,
+	// fusion decoder, LLM) in the backward pass instead of keeping it:
+	// less activation memory for about one more forward pass
+	// (vlm.Config.GradientCheckpointing). Gradients are unchanged.
+	GradientCheckpointing bool `json:"gradient_checkpointing,omitempty"`
 }
 
 // PaperOptions are the hyper-parameters of App. C: stages 2–3 per-device
@@ -156,6 +161,7 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
+	m.Config.GradientCheckpointing = opt.GradientCheckpointing
 	t := &Trainer{Model: m, Opt: opt, Examples: examples, mode: m.Config.FusionMode()}
 	t.lrVar = optimizer.LearningRateVarWithValue(m.Store.RootScope(), dtypes.Float32, opt.LR)
 	adam := NewAdamW(opt.WeightDecay)
@@ -527,8 +533,10 @@ func stage1Loss(c vlm.Config, opt Options, scope *model.Scope, in []*Node) *Node
 	s1 := scope.In(vlm.ScopeVLM).In("stage1")
 	v := fusion.Linear(s1.In("imgque_projection"), eos, c.ProjectionDim, 0.02)
 	cl := scope.At(vlm.ScopeCLIP)
-	states := clip.TextHiddenStates(cl, *c.Text, in[n+2], c.Text.NumHiddenLayers)
-	last := clip.TextFinal(cl, *c.Text, states[len(states)-1])
+	tc := *c.Text
+	tc.GradientCheckpointing = c.GradientCheckpointing
+	states := clip.TextHiddenStates(cl, tc, in[n+2], tc.NumHiddenLayers)
+	last := clip.TextFinal(cl, tc, states[len(states)-1])
 	t := clip.TextEmbeds(cl, clip.TextPooled(last, in[n+3]))
 	if opt.MaskOutliers {
 		t = MaskTextOutliers(t)
