@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute/distributed"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -53,6 +54,11 @@ type Options struct {
 	// less activation memory for about one more forward pass
 	// (vlm.Config.GradientCheckpointing). Gradients are unchanged.
 	GradientCheckpointing bool `json:"gradient_checkpointing,omitempty"`
+	// Mesh, with more than one device, trains data-parallel over it: the
+	// batch axis of every input sharded, the variables replicated, XLA's
+	// partitioner adding the gradient all-reduce (see mesh.go). BatchSize
+	// must be a multiple of its devices. Nil or one device: the plain path.
+	Mesh *distributed.DeviceMesh `json:"-"`
 }
 
 // PaperOptions are the hyper-parameters of App. C: stages 2–3 per-device
@@ -137,6 +143,7 @@ type Trainer struct {
 
 	mode        fusion.Mode
 	apply, acc  *model.Exec
+	shards      int // devices the inputs are split over (0 or 1: none)
 	lrVar       *model.Variable
 	frozenCheck map[string]bool
 }
@@ -225,6 +232,9 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 	if t.acc, err = model.NewExec(m.Backend, m.Store, build(false)); err != nil {
 		return nil, err
 	}
+	if err := t.useMesh(opt.Mesh); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -293,7 +303,11 @@ func (t *Trainer) TrainStep() (log StepLog, err error) {
 		if k == t.Opt.Accum-1 {
 			exec = t.apply
 		}
-		out, err := exec.Call(in.Args()...)
+		args, err := shardInputs(in.List, t.shards)
+		if err != nil {
+			return log, fmt.Errorf("train: step %d: %w", t.Step+1, err)
+		}
+		out, err := exec.Call(args...)
 		if err != nil {
 			return log, fmt.Errorf("train: step %d: %w", t.Step+1, err)
 		}

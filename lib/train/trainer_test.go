@@ -428,6 +428,50 @@ func TestGradientAccumulation(t *testing.T) {
 	}
 }
 
+// oneStep runs one stage-2 step of the toy model (fresh folders under dir)
+// with the options edited by edit, and returns its log and the values of
+// every variable of the trained parts afterwards.
+func oneStep(t *testing.T, dir string, edit func(*Options)) (StepLog, map[string][]float32) {
+	t.Helper()
+	m, ex := toySetup(t, dir, 4)
+	defer m.Close()
+	opt := toyOptions(1)
+	opt.WarmupRatio = 0
+	edit(&opt)
+	tr, err := NewTrainer(m, ex[:8], opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tr.TrainStep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]float32{}
+	for v := range m.Store.IterVariables() {
+		if p := vlm.PartOf(v.Path()); p != "" && p != "llm" {
+			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+		}
+	}
+	return l, out
+}
+
+// sameStep fails t unless two steps gave bit-identical loss, gradient norm
+// and trained weights.
+func sameStep(t *testing.T, what string, la, lb StepLog, a, b map[string][]float32) {
+	t.Helper()
+	if la.Loss != lb.Loss || la.GradNorm != lb.GradNorm {
+		t.Errorf("%s: loss/grad norm %g/%g against %g/%g", what, lb.Loss, lb.GradNorm, la.Loss, la.GradNorm)
+	}
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("%s: %d trained variables against %d", what, len(b), len(a))
+	}
+	for p, v := range a {
+		if !slices.Equal(v, b[p]) {
+			t.Errorf("%s: %s differs after the step", what, p)
+		}
+	}
+}
+
 // TestGradientCheckpointingStep: a stage-2 step of the toy model with
 // Options.GradientCheckpointing (every CLIP, fusion and LLM layer
 // recomputed in the backward pass) gives the same loss, gradient norm and
@@ -435,41 +479,7 @@ func TestGradientAccumulation(t *testing.T) {
 // backend, as the step without it.
 func TestGradientCheckpointingStep(t *testing.T) {
 	dir := t.TempDir()
-	type result struct {
-		log    StepLog
-		params map[string][]float32
-	}
-	run := func(ckpt bool) result {
-		m, ex := toySetup(t, filepath.Join(dir, fmt.Sprint(ckpt)), 4)
-		defer m.Close()
-		opt := toyOptions(1)
-		opt.WarmupRatio, opt.GradientCheckpointing = 0, ckpt
-		tr, err := NewTrainer(m, ex[:8], opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := tr.TrainStep()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string][]float32{}
-		for v := range m.Store.IterVariables() {
-			if p := vlm.PartOf(v.Path()); p != "" && p != "llm" {
-				out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
-			}
-		}
-		return result{l, out}
-	}
-	plain, ck := run(false), run(true)
-	if plain.log.Loss != ck.log.Loss || plain.log.GradNorm != ck.log.GradNorm {
-		t.Errorf("loss/grad norm: plain %g/%g, checkpointed %g/%g", plain.log.Loss, plain.log.GradNorm, ck.log.Loss, ck.log.GradNorm)
-	}
-	if len(plain.params) == 0 || len(plain.params) != len(ck.params) {
-		t.Fatalf("%d trained variables plain, %d checkpointed", len(plain.params), len(ck.params))
-	}
-	for p, a := range plain.params {
-		if !slices.Equal(a, ck.params[p]) {
-			t.Errorf("%s differs after the step", p)
-		}
-	}
+	lp, plain := oneStep(t, filepath.Join(dir, "plain"), func(*Options) {})
+	lc, ck := oneStep(t, filepath.Join(dir, "ck"), func(o *Options) { o.GradientCheckpointing = true })
+	sameStep(t, "checkpointing", lp, lc, plain, ck)
 }
