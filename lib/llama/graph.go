@@ -142,6 +142,9 @@ func attention(scope *model.Scope, cfg *Config, x, cos, sin, mask *Node, layer i
 		v = writeSlots(cache.V[layer], v, cache.Offset)
 		cache.K[layer], cache.V[layer] = k, v
 	}
+	if useFusedAttention(x.Graph().Backend(), x.DType()) {
+		return linear(scope.At("o_proj"), fusedAttention(q, k, v, mask), cfg.HiddenSize)
+	}
 	s := k.Shape().Dim(2)
 	grp := nh / kvh
 	// q: [B, T, NH, D] -> [B, KVH, G, T, D]; head h uses kv head h / G.
