@@ -390,23 +390,12 @@ func TestGradientAccumulation(t *testing.T) {
 	dir := t.TempDir()
 	norms := map[int]float64{}
 	params := func(accum int) map[string][]float32 {
-		m, ex := toySetup(t, filepath.Join(dir, fmt.Sprint(accum)), 4)
-		defer m.Close()
-		opt := toyOptions(1)
-		opt.Accum, opt.WarmupRatio = accum, 0
-		tr, err := NewTrainer(m, ex[:8], opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := tr.TrainStep()
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, trained := oneStep(t, filepath.Join(dir, fmt.Sprint(accum)), func(o *Options) { o.Accum = accum })
 		norms[accum] = l.GradNorm
 		out := map[string][]float32{}
-		for v := range m.Store.IterVariables() {
-			if vlm.PartOf(v.Path()) == "fusion" {
-				out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+		for p, v := range trained {
+			if vlm.PartOf(p) == "fusion" {
+				out[p] = v
 			}
 		}
 		return out
