@@ -17,11 +17,12 @@ import (
 func init() {
 	register(&command{
 		name:    "train",
-		summary: "App. C: train the fusion model (toy: build a tiny model and data by code and train it | run: train a model folder on chat JSONL)",
+		summary: "App. C: train the fusion model (toy: build a tiny model and data by code and train it | run: train a model folder on chat JSONL | plan: the memory a training step needs)",
 		run: func(env *cmdEnv, args []string) error {
 			return dispatch(env, "train", map[string]func(*cmdEnv, []string) error{
-				"toy": runTrainToy,
-				"run": runTrainRun,
+				"toy":  runTrainToy,
+				"run":  runTrainRun,
+				"plan": runTrainPlan,
 			}, args)
 		},
 	})
@@ -32,7 +33,7 @@ type trainFlags struct {
 	steps, batch, accum, saveEvery *int
 	lr, warmup, wd, clip           *float64
 	parts, mode, logPath, identity *string
-	maskOutliers                   *bool
+	maskOutliers, checkpointing    *bool
 	textPos                        *int
 	seed                           *uint64
 	quiet, overwrite               *bool
@@ -57,6 +58,8 @@ func addTrainFlags(fs *flag.FlagSet, defSteps, defBatch int, defLR float64) *tra
 		seed:         fs.Uint64("seed", 1, "data-order seed"),
 		quiet:        fs.Bool("quiet", false, "no progress bar"),
 		overwrite:    fs.Bool("overwrite", false, "start a new run in an --out folder that already holds one (its checkpoints and log are removed)"),
+		checkpointing: fs.Bool("checkpointing", false,
+			"gradient checkpointing: recompute every layer's inside in the backward pass (less activation memory, about one more forward)"),
 	}
 }
 
@@ -82,7 +85,7 @@ func (f *trainFlags) options(stage int) (train.Options, error) {
 	}
 	o := train.Options{Stage: stage, Steps: *f.steps, BatchSize: *f.batch, Accum: *f.accum, LR: *f.lr,
 		WarmupRatio: *f.warmup, WeightDecay: *f.wd, ClipNorm: *f.clip, Train: parts, Seed: *f.seed,
-		Identity: idr, MaskOutliers: *f.maskOutliers}
+		Identity: idr, MaskOutliers: *f.maskOutliers, GradientCheckpointing: *f.checkpointing}
 	if stage == 1 {
 		o.TextPositions = *f.textPos
 	}

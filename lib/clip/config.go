@@ -19,6 +19,10 @@ type VisionConfig struct {
 	PatchSize         int     `json:"patch_size"`
 	HiddenAct         string  `json:"hidden_act"`
 	LayerNormEps      float64 `json:"layer_norm_eps"`
+	// GradientCheckpointing recomputes each encoder layer's inside in the
+	// backward pass instead of keeping it (see encoder). A training choice,
+	// not part of config.json.
+	GradientCheckpointing bool `json:"-"`
 }
 
 // TextConfig is the text_config of a Hugging Face CLIPConfig. Missing fields
@@ -34,6 +38,8 @@ type TextConfig struct {
 	LayerNormEps          float64 `json:"layer_norm_eps"`
 	BosTokenID            int     `json:"bos_token_id"`
 	EosTokenID            int     `json:"eos_token_id"`
+	// GradientCheckpointing: as VisionConfig.GradientCheckpointing.
+	GradientCheckpointing bool `json:"-"`
 }
 
 // Config is a Hugging Face CLIPConfig (config.json of a CLIPModel folder).

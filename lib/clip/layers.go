@@ -122,11 +122,21 @@ func encoderLayer(scope *model.Scope, x *Node, heads int, act string, eps float6
 }
 
 // encoder runs layers 0..upTo−1 of scope/layers and returns the hidden
-// states: [0] is the input, [i] the output of layer i.
-func encoder(scope *model.Scope, x *Node, upTo, heads int, act string, eps float64, causal bool) []*Node {
+// states: [0] is the input, [i] the output of layer i. With ckpt, each
+// layer's input is a gradient checkpoint (GoMLX's Node.Checkpoint): the
+// backward pass keeps only the layer inputs and recomputes the inside of a
+// layer when its gradient is needed; the last state is closed with
+// Node.StopCheckpoint. The values are the same either way.
+func encoder(scope *model.Scope, x *Node, upTo, heads int, act string, eps float64, causal, ckpt bool) []*Node {
 	states := []*Node{x}
 	for i := 0; i < upTo; i++ {
+		if ckpt {
+			x = x.Checkpoint()
+		}
 		x = encoderLayer(scope.At("layers").At("%d", i), x, heads, act, eps, causal)
+		if ckpt && i == upTo-1 {
+			x = x.StopCheckpoint()
+		}
 		states = append(states, x)
 	}
 	return states

@@ -30,7 +30,7 @@ func TextHiddenStates(scope *model.Scope, cfg TextConfig, ids *Node, upTo int) [
 	x := Gather(tok, ExpandAxes(ConvertDType(ids, dtypes.Int32), -1)) // [B, T, D]
 	pos := SliceAxis(param(emb.At("position_embedding"), g, "weight"), 0, AxisRange(0, t))
 	x = Add(x, ExpandAxes(pos, 0))
-	return encoder(tm.At("encoder"), x, upTo, cfg.NumAttentionHeads, cfg.HiddenAct, cfg.LayerNormEps, true)
+	return encoder(tm.At("encoder"), x, upTo, cfg.NumAttentionHeads, cfg.HiddenAct, cfg.LayerNormEps, true, cfg.GradientCheckpointing)
 }
 
 // TextFinal is final_layer_norm, giving Hugging Face's text

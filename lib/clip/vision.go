@@ -43,7 +43,7 @@ func VisionHiddenStates(scope *model.Scope, cfg VisionConfig, pixels *Node, upTo
 	vm := scope.At("vision_model")
 	x := VisionEmbeddings(scope, cfg, pixels)
 	x = layerNorm(vm.At("pre_layrnorm"), x, cfg.LayerNormEps)
-	return encoder(vm.At("encoder"), x, upTo, cfg.NumAttentionHeads, cfg.HiddenAct, cfg.LayerNormEps, false)
+	return encoder(vm.At("encoder"), x, upTo, cfg.NumAttentionHeads, cfg.HiddenAct, cfg.LayerNormEps, false, cfg.GradientCheckpointing)
 }
 
 // VisionPooled is CLIP's pooled image output: post_layernorm of the class

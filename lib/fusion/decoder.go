@@ -25,6 +25,10 @@ type DecoderConfig struct {
 	// InitStd is the standard deviation of freshly initialised weights
 	// (Hugging Face's initializer_range, 0.02).
 	InitStd float64 `json:"initializer_range"`
+	// GradientCheckpointing recomputes each layer's inside in the backward
+	// pass instead of keeping it (llama.DecoderOptions.GradientCheckpointing).
+	// A training choice, not part of a checkpoint's configuration.
+	GradientCheckpointing bool `json:"-"`
 }
 
 // PaperFusion is the paper's fusion decoder (§4.2, App. C): 20 layers,
@@ -90,7 +94,8 @@ func Decoder(scope *model.Scope, cfg DecoderConfig, x, valid *Node) *Node {
 	if err := lc.Validate(); err != nil {
 		panic(fmt.Errorf("fusion: %w", err))
 	}
-	h, _ := llama.Decoder(scope.WithInitializer(initializer.RandomNormalFn(scope, cfg.Std())), lc, x, llama.DecoderOptions{Padding: valid})
+	h, _ := llama.Decoder(scope.WithInitializer(initializer.RandomNormalFn(scope, cfg.Std())), lc, x,
+		llama.DecoderOptions{Padding: valid, GradientCheckpointing: cfg.GradientCheckpointing})
 	return h
 }
 

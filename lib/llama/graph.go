@@ -28,6 +28,14 @@ type DecoderOptions struct {
 	// Cache, when set, makes Decoder append this chunk's keys and values to
 	// the cache and attend over it.
 	Cache *Cache
+	// GradientCheckpointing keeps only each decoder layer's input for the
+	// backward pass and recomputes the layer's inside (attention scores,
+	// probabilities, MLP activations) when its gradient is needed: GoMLX's
+	// Node.Checkpoint at every layer input and Node.StopCheckpoint after
+	// the last layer. The forward values are unchanged; a training step
+	// trades one more forward pass per layer for activation memory. Off by
+	// default; it only matters for graphs that take gradients.
+	GradientCheckpointing bool
 }
 
 // Cache is the graph-side state of a fixed-size KV cache with S slots.
@@ -134,6 +142,9 @@ func attention(scope *model.Scope, cfg *Config, x, cos, sin, mask *Node, layer i
 		v = writeSlots(cache.V[layer], v, cache.Offset)
 		cache.K[layer], cache.V[layer] = k, v
 	}
+	if useFusedAttention(x.Graph().Backend(), x.DType()) {
+		return linear(scope.At("o_proj"), fusedAttention(q, k, v, mask), cfg.HiddenSize)
+	}
 	s := k.Shape().Dim(2)
 	grp := nh / kvh
 	// q: [B, T, NH, D] -> [B, KVH, G, T, D]; head h uses kv head h / G.
@@ -197,12 +208,18 @@ func Decoder(scope *model.Scope, cfg *Config, x *Node, opts DecoderOptions) (hid
 	}
 	cos, sin := ropeCosSin(positions, cfg.HeadDim, cfg.RopeTheta, cfg.DType)
 	for l := range cfg.NumLayers {
+		if opts.GradientCheckpointing {
+			x = x.Checkpoint()
+		}
 		ls := scope.At("layers").At("%d", l)
 		h := rmsNorm(ls.At("input_layernorm"), x, cfg.RMSNormEps)
 		x = Add(x, attention(ls.At("self_attn"), cfg, h, cos, sin, mask, l, opts.Cache))
 		h = rmsNorm(ls.At("post_attention_layernorm"), x, cfg.RMSNormEps)
 		x = Add(x, mlp(ls.At("mlp"), cfg, h))
 		layers = append(layers, x)
+	}
+	if opts.GradientCheckpointing && cfg.NumLayers > 0 {
+		x = x.StopCheckpoint()
 	}
 	return rmsNorm(scope.At("norm"), x, cfg.RMSNormEps), layers
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute/distributed"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -48,6 +49,16 @@ type Options struct {
 	// code-only outlier masking of the text embeddings.
 	Identity     IdentityRows `json:"identity"`
 	MaskOutliers bool         `json:"mask_outliers"`
+	// GradientCheckpointing recomputes every layer's inside (CLIP towers,
+	// fusion decoder, LLM) in the backward pass instead of keeping it:
+	// less activation memory for about one more forward pass
+	// (vlm.Config.GradientCheckpointing). Gradients are unchanged.
+	GradientCheckpointing bool `json:"gradient_checkpointing,omitempty"`
+	// Mesh, with more than one device, trains data-parallel over it: the
+	// batch axis of every input sharded, the variables replicated, XLA's
+	// partitioner adding the gradient all-reduce (see mesh.go). BatchSize
+	// must be a multiple of its devices. Nil or one device: the plain path.
+	Mesh *distributed.DeviceMesh `json:"-"`
 }
 
 // PaperOptions are the hyper-parameters of App. C: stages 2–3 per-device
@@ -135,6 +146,7 @@ type Trainer struct {
 
 	mode        fusion.Mode
 	apply, acc  *model.Exec
+	shards      int // devices the inputs are split over (0 or 1: none)
 	lrVar       *model.Variable
 	frozenCheck map[string]bool
 }
@@ -159,6 +171,7 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
+	m.Config.GradientCheckpointing = opt.GradientCheckpointing
 	t := &Trainer{Model: m, Opt: opt, Examples: examples, mode: m.Config.FusionMode()}
 	t.lrVar = optimizer.LearningRateVarWithValue(m.Store.RootScope(), dtypes.Float32, opt.LR)
 	adam := NewAdamW(opt.WeightDecay)
@@ -220,6 +233,9 @@ func NewTrainer(m *vlm.Model, examples []vlm.Example, opt Options) (*Trainer, er
 		return nil, err
 	}
 	if t.acc, err = model.NewExec(m.Backend, m.Store, build(false)); err != nil {
+		return nil, err
+	}
+	if err := t.useMesh(opt.Mesh); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -290,7 +306,11 @@ func (t *Trainer) TrainStep() (log StepLog, err error) {
 		if k == t.Opt.Accum-1 {
 			exec = t.apply
 		}
-		out, err := exec.Call(in.Args()...)
+		args, err := shardInputs(in.List, t.shards)
+		if err != nil {
+			return log, fmt.Errorf("train: step %d: %w", t.Step+1, err)
+		}
+		out, err := exec.Call(args...)
 		if err != nil {
 			return log, fmt.Errorf("train: step %d: %w", t.Step+1, err)
 		}
@@ -544,8 +564,10 @@ func stage1Loss(c vlm.Config, opt Options, scope *model.Scope, in []*Node) *Node
 	s1 := scope.In(vlm.ScopeVLM).In("stage1")
 	v := fusion.Linear(s1.In("imgque_projection"), eos, c.ProjectionDim, 0.02)
 	cl := scope.At(vlm.ScopeCLIP)
-	states := clip.TextHiddenStates(cl, *c.Text, in[n+2], c.Text.NumHiddenLayers)
-	last := clip.TextFinal(cl, *c.Text, states[len(states)-1])
+	tc := *c.Text
+	tc.GradientCheckpointing = c.GradientCheckpointing
+	states := clip.TextHiddenStates(cl, tc, in[n+2], tc.NumHiddenLayers)
+	last := clip.TextFinal(cl, tc, states[len(states)-1])
 	t := clip.TextEmbeds(cl, clip.TextPooled(last, in[n+3]))
 	if opt.MaskOutliers {
 		t = MaskTextOutliers(t)

@@ -112,6 +112,11 @@ type Config struct {
 	// and the fusion-side imgque_projection 1024 → 768).
 	Text          *clip.TextConfig `json:"text,omitempty"`
 	ProjectionDim int              `json:"projection_dim,omitempty"`
+	// GradientCheckpointing recomputes the inside of every CLIP, fusion and
+	// LLM layer in the backward pass instead of keeping it (each part's
+	// GradientCheckpointing option); the forward values are unchanged. A
+	// training choice (train.Options sets it), not saved with the model.
+	GradientCheckpointing bool `json:"-"`
 }
 
 // PaperConfig is the paper's model (§4.2, App. C): CLIP ViT-L/14-336, a

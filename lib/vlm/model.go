@@ -75,6 +75,7 @@ const VisionStd = 0.02
 func (c Config) VisionTokens(root *model.Scope, pixels *Node) *Node {
 	cs := root.At(ScopeCLIP)
 	cv := c.Vision.CLIP()
+	cv.GradientCheckpointing = c.GradientCheckpointing
 	clip.DeclareVisionWeights(cs, cv, pixels.DType(), VisionStd)
 	clip.DeclarePaperVisionWeights(cs, cv.HiddenSize, pixels.DType(), VisionStd)
 	v := clip.PaperVisionTokens(cs, cv, pixels, false)
@@ -91,7 +92,9 @@ func (c Config) FusionStates(root *model.Scope, visionTokens, ids, valid, isVisi
 	vis := Gather(visionTokens, InsertAxes(visionIdx, -1)) // [B, T, H]
 	x := Where(BroadcastToDims(InsertAxes(isVision, -1), B, T, H), vis, tok)
 	x = Where(BroadcastToDims(InsertAxes(valid, -1), B, T, H), x, ZerosLike(x))
-	return fusion.Decoder(fs, c.Fusion.DecoderConfig, x, valid)
+	dc := c.Fusion.DecoderConfig
+	dc.GradientCheckpointing = dc.GradientCheckpointing || c.GradientCheckpointing
+	return fusion.Decoder(fs, dc, x, valid)
 }
 
 // LLMEmbeddings projects the fused rows [F, Hf] to the LLM width (bias-free
@@ -120,7 +123,8 @@ func (c Config) Forward(root *model.Scope, in []*Node) Outputs {
 	B, T, H := h.Shape().Dim(0), h.Shape().Dim(1), h.Shape().Dim(2)
 	fused := Gather(Reshape(h, B*T, H), InsertAxes(in[inFusedIdx], -1)) // [F, H]
 	x := c.LLMEmbeddings(root, fused, in[inLLMIDs], in[inSlotIdx])
-	logits, _ := llama.CausalLM(root.At(ScopeLLM), c.LLM.Llama(), nil, x, llama.DecoderOptions{Padding: in[inLLMValid]})
+	logits, _ := llama.CausalLM(root.At(ScopeLLM), c.LLM.Llama(), nil, x, llama.DecoderOptions{Padding: in[inLLMValid],
+		GradientCheckpointing: c.GradientCheckpointing})
 	return Outputs{Logits: logits, Fusion: h, Fused: fused}
 }
 
