@@ -5,6 +5,9 @@ SHELL := /bin/bash
 export GOMLX_BACKEND ?= go
 export GOMLX_NO_AUTO_INSTALL ?= 1
 export GOFLAGS ?= -buildvcs=false
+# GoMLX's AVX2/AVX-512 matmul kernels (Go 1.26's SIMD experiment; chosen at run time by what the
+# CPU has, plain Go where it has neither). GOEXPERIMENT= (empty) builds without them.
+export GOEXPERIMENT ?= simd
 # The Python that has Jupyter (Debian's by default; a conda env's python also works).
 export TOKENSCALE_PYTHON ?= /usr/bin/python3
 # Project-local Jupyter data dir where kernels/install puts the GoNB kernel spec.
