@@ -52,6 +52,7 @@ figures:
 clean:
 	rm -rf out
 
-# Speed comparisons against a reference run, printed side by side (see bench/README.md).
+# GoMLX (pure-Go backend) against PyTorch on this CPU, every workload side by side at 1 and 2
+# threads, tokens/s and GFLOP/s (bench/cpu_bench.py; needs python3-torch; about 8 minutes on 2 cores).
 bench:
-	bench/llama_cpu.sh
+	$(TOKENSCALE_PYTHON) bench/cpu_bench.py
