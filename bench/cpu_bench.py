@@ -19,14 +19,19 @@ two cores):
   clip vision     CLIP ViT-L/14-336 widths, 2 encoder layers, one 336×336 view
   fusion N=64/768 the fusion decoder (lib/fusion) with llama_small's widths,
                   2 layers, one view of 145 vision tokens, 12 question tokens
+  lab step        one training step (forward, backward, AdamW) of the scaling
+                  lab's model (lib/lab DefaultModel, batch 64, N = 8); its
+                  rate is in samples/s, its FLOPs 3 × the forward's
 
 GoMLX: lib/llama's Go benchmarks (test binary), bench/clipvision,
-bench/fusion (--dtype f32). PyTorch: bench/llama_torch.py,
+bench/fusion (--dtype f32), bench/labstep. PyTorch: bench/llama_torch.py,
 bench/clipvision/clipvision_torch.py, bench/fusion/fusion_torch.py
-(--impl repo: the layers of bench/llama_torch.py). GoMLX threads are
+(--impl repo: the layers of bench/llama_torch.py),
+bench/labstep/labstep_torch.py (built at the sizes bench/labstep prints;
+the parameter counts must agree). GoMLX threads are
 GOMAXPROCS; PyTorch threads are torch.set_num_threads / OMP_NUM_THREADS.
 
-usage: bench/cpu_bench.py [--threads 1,2] [--only llama,clip,fusion] [--markdown]
+usage: bench/cpu_bench.py [--threads 1,2] [--only llama,clip,fusion,lab] [--markdown]
 """
 import argparse
 import json
@@ -49,6 +54,7 @@ def build():
         ["go", "test", "-c", "-o", os.path.join(BIN, "llama.test"), "./lib/llama"],
         ["go", "build", "-o", os.path.join(BIN, "clipvision"), "./bench/clipvision"],
         ["go", "build", "-o", os.path.join(BIN, "fusion"), "./bench/fusion"],
+        ["go", "build", "-o", os.path.join(BIN, "labstep"), "./bench/labstep"],
     ]
     for s in steps:
         subprocess.run(s, cwd=ROOT, env=env, check=True)
@@ -165,10 +171,32 @@ def torch_fusion(n, threads):
     return int(kv["seq"]) / float(kv["latency_s"]), load
 
 
+LAB_SIZES = ("batch", "n", "image", "patch", "vision", "question", "vocab", "hidden", "fusion_layers",
+             "llm_layers", "heads", "llm_hidden", "token_width")
+lab_kv = {}
+
+
+def go_lab(threads):
+    out, load = run([os.path.join(BIN, "labstep"), "--steps", "10"], threads)
+    lab_kv.update(keyvals(out))
+    return int(lab_kv["batch"]) / float(lab_kv["step_s"]), load
+
+
+def torch_lab(threads):
+    args = []
+    for k in LAB_SIZES:
+        args += ["--" + k, lab_kv[k]]
+    out, load = run([PY, "bench/labstep/labstep_torch.py", "--steps", "10", "--threads", str(threads)] + args, threads)
+    kv = keyvals(out)
+    if kv["params"] != lab_kv["params"]:
+        sys.exit("cpu_bench: the PyTorch lab model has %s parameters, GoMLX's %s" % (kv["params"], lab_kv["params"]))
+    return int(lab_kv["batch"]) / float(kv["step_s"]), load
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--only", default="llama,clip,fusion")
+    ap.add_argument("--only", default="llama,clip,fusion,lab")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -191,6 +219,11 @@ def main():
             fl, T = fusion_flops(n)
             specs.append(("fusion decoder N=%d (T=%d)" % (n, T), fl / T,
                           lambda t, n=n: go_fusion(n, t), lambda t, n=n: torch_fusion(n, t)))
+    if "lab" in only:
+        out, _ = run([os.path.join(BIN, "labstep"), "--steps", "1"], 2)
+        kv = keyvals(out)
+        specs.append(("lab training step, batch %s (samples/s)" % kv["batch"], float(kv["flops"]) / int(kv["batch"]),
+                      go_lab, torch_lab))
     t0 = time.time()
     for name, flops_per_token, go, torch_ in specs:
         r = dict(name=name, fpt=flops_per_token, go={}, torch={}, load=[])
@@ -209,7 +242,7 @@ def main():
 
 
 def print_table(rows, threads, md):
-    head = ["workload", "GFLOP/token"]
+    head = ["workload", "GFLOP per token or sample"]
     for t in threads:
         head += ["GoMLX %dt tok/s (GFLOP/s)" % t]
     for t in threads:
@@ -219,7 +252,7 @@ def print_table(rows, threads, md):
     for r in rows:
         f = r["fpt"] / 1e9
         cell = lambda v: "%.1f (%.1f)" % (v, v * f)
-        line = [r["name"], "%.3f" % f]
+        line = [r["name"], "%.3g" % f]
         line += [cell(r["go"][t]) for t in threads]
         line += [cell(r["torch"][t]) for t in threads]
         line += ["%.2f" % (max(r["go"].values()) / max(r["torch"].values()))]
