@@ -5,6 +5,9 @@ SHELL := /bin/bash
 export GOMLX_BACKEND ?= go
 export GOMLX_NO_AUTO_INSTALL ?= 1
 export GOFLAGS ?= -buildvcs=false
+# GoMLX's AVX2/AVX-512 matmul kernels (Go 1.26's SIMD experiment; chosen at run time by what the
+# CPU has, plain Go where it has neither). GOEXPERIMENT= (empty) builds without them.
+export GOEXPERIMENT ?= simd
 # The Python that has Jupyter (Debian's by default; a conda env's python also works).
 export TOKENSCALE_PYTHON ?= /usr/bin/python3
 # Project-local Jupyter data dir where kernels/install puts the GoNB kernel spec.
@@ -75,6 +78,7 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-# Speed comparisons against a reference run, printed side by side (see bench/README.md).
+# GoMLX (pure-Go backend) against PyTorch on this CPU, every workload side by side at 1 and 2
+# threads, tokens/s and GFLOP/s (bench/cpu_bench.py; needs python3-torch; about 8 minutes on 2 cores).
 bench:
-	bench/llama_cpu.sh
+	$(TOKENSCALE_PYTHON) bench/cpu_bench.py

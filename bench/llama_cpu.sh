@@ -7,15 +7,21 @@
 #   THREADS=1     threads for both sides (GOMAXPROCS via -cpu; torch.set_num_threads)
 #   BENCHTIME=3x  iterations of each Go benchmark
 #   REPEATS=3     iterations of each PyTorch workload
-#   GOEXPERIMENT=simd  builds GoMLX's AVX2/AVX-512 matmul kernels (about 4x
-#                 faster in float32 here; their small bfloat16 kernels with a
-#                 transposed right operand gave wrong results in our tests)
+#   GOEXPERIMENT=simd  (the default, as in the Makefile) builds GoMLX's
+#                 AVX2/AVX-512 matmul kernels; GOEXPERIMENT= builds without.
+#                 lib/backend routes bfloat16/float16 products through float32
+#                 (the AVX2 half-precision kernel with a transposed right
+#                 operand is wrong; see lib/backend/dot.go).
+#
+# `make bench` (bench/cpu_bench.py) is the fuller comparison: every workload,
+# both thread counts, GFLOP/s.
 #
 # Needs python3-torch (apt-get install -y python3-torch).
 set -eu
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-1}
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
+export GOEXPERIMENT="${GOEXPERIMENT-simd}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 go test -run='^$' -bench='^Benchmark(Forward|Generate)$' -benchtime="${BENCHTIME:-3x}" -cpu="$THREADS" ./lib/llama/ >"$out"

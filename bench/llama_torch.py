@@ -10,7 +10,7 @@ The model is written here from the Hugging Face Llama semantics (RMSNorm in
 float32, rotate-half RoPE, grouped-query attention, SwiGLU, untied head) so
 that it needs only Debian's python3-torch.
 
-usage: llama_torch.py CONFIG.json [--threads N] [--repeats R]
+usage: llama_torch.py CONFIG.json [--threads N] [--repeats R] [--workload forward|generate|all]
 """
 import argparse
 import json
@@ -114,6 +114,7 @@ def main():
     ap.add_argument("config")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workload", default="all", choices=["forward", "generate", "all"])
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -122,19 +123,28 @@ def main():
     m = Llama(c).eval()
     v = c["vocab_size"]
     fw = ids_for(PROMPT_LEN, v)
+    if a.workload != "generate":
+        forward(m, fw, a.repeats)
+    if a.workload != "forward":
+        generations(m, ids_for(GEN_PROMPT, v), a.repeats)
+    print("torch", torch.__version__, "threads", torch.get_num_threads())
+
+
+def forward(m, fw, repeats):
     with torch.no_grad():
         m(fw)  # warm up
         t = time.perf_counter()
-        for _ in range(a.repeats):
+        for _ in range(repeats):
             m(fw)
-        print("forward", PROMPT_LEN * a.repeats / (time.perf_counter() - t))
-    g = ids_for(GEN_PROMPT, v)
+        print("forward", PROMPT_LEN * repeats / (time.perf_counter() - t))
+
+
+def generations(m, g, repeats):
     generate(m, g, GEN_NEW)
     t = time.perf_counter()
-    for _ in range(a.repeats):
+    for _ in range(repeats):
         generate(m, g, GEN_NEW)
-    print("generate", GEN_NEW * a.repeats / (time.perf_counter() - t))
-    print("torch", torch.__version__, "threads", torch.get_num_threads())
+    print("generate", GEN_NEW * repeats / (time.perf_counter() - t))
 
 
 if __name__ == "__main__":

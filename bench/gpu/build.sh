@@ -26,6 +26,8 @@ dest="$repo/out/gpu"
 rm -rf "$dest"
 mkdir -p "$dest/main/lib" "$dest/main/testdata"
 export CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOFLAGS="${GOFLAGS:--buildvcs=false}"
+# GoMLX's AVX kernels for the pure-Go backend (the dry run and RUN_SH_BACKEND=go use it), as the Makefile.
+export GOEXPERIMENT="${GOEXPERIMENT-simd}"
 ld='-s -w'
 go build -ldflags="$ld" -o "$dest/tokenscale" ./cmd/tokenscale
 go build -ldflags="$ld" -o "$dest/llama7b" ./bench/llama7b

@@ -6,6 +6,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL, as its own zoo models use it
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // param returns the value in graph g of the variable at scope/name, and
@@ -52,7 +54,7 @@ func linear(scope *model.Scope, x *Node) *Node {
 	w := param(scope, g, "weight")
 	dims := x.Shape().Dimensions
 	in, out := dims[len(dims)-1], w.Shape().Dimensions[0]
-	y := Einsum("ni,oi->no", Reshape(x, x.Shape().Size()/in, in), w)
+	y := backend.Einsum("ni,oi->no", Reshape(x, x.Shape().Size()/in, in), w)
 	y = Reshape(y, append(append([]int(nil), dims[:len(dims)-1]...), out)...)
 	if scope.GetVariable("bias") != nil {
 		y = Add(y, lead(param(scope, g, "bias"), y.Rank()))
@@ -97,7 +99,7 @@ func attention(scope *model.Scope, x *Node, heads int, causal bool) *Node {
 	q = Reshape(q, b, t, heads, hd)
 	k = Reshape(k, b, t, heads, hd)
 	v = Reshape(v, b, t, heads, hd)
-	scores := Einsum("bqhd,bkhd->bhqk", q, k)
+	scores := backend.Einsum("bqhd,bkhd->bhqk", q, k)
 	if causal {
 		g := x.Graph()
 		allowed := LowerTriangular(g, t) // [t, t] booleans, true on and below the diagonal
@@ -105,7 +107,7 @@ func attention(scope *model.Scope, x *Node, heads int, causal bool) *Node {
 		scores = Where(BroadcastToDims(Reshape(allowed, 1, 1, t, t), b, heads, t, t), scores, BroadcastToDims(neg, b, heads, t, t))
 	}
 	probs := Softmax(scores, -1)
-	out := Einsum("bhqk,bkhd->bqhd", probs, v)
+	out := backend.Einsum("bhqk,bkhd->bqhd", probs, v)
 	return linear(scope.At("out_proj"), Reshape(out, b, t, d))
 }
 

@@ -5,6 +5,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // LocalMerge is the paper's 4:1 local merge of one view's patch tokens (spec
@@ -59,7 +61,7 @@ func LocalMerge(scope *model.Scope, x *Node, grid int, residual bool) *Node {
 	}
 	cols := Concatenate(patches, -1) // [B, Ho, Ho, 9·D], (ky, kx, c) order
 	wMat := Reshape(TransposeAllAxes(w, 2, 3, 1, 0), 9*d, dOut)
-	out := Einsum("bhwk,ko->bhwo", cols, wMat)
+	out := backend.Einsum("bhwk,ko->bhwo", cols, wMat)
 	if residual {
 		if dOut != d {
 			exceptions.Panicf("clip: local merge residual needs D_out = D, got %d and %d", dOut, d)

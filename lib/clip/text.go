@@ -5,6 +5,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // TextHiddenStates runs the causal text tower on ids [B, T] (T ≤
@@ -44,7 +46,7 @@ func TextFinal(scope *model.Scope, cfg TextConfig, last *Node) *Node {
 func TextPooled(hidden, positions *Node) *Node {
 	t := hidden.Shape().Dimensions[1]
 	oh := OneHot(ConvertDType(positions, dtypes.Int32), t, hidden.DType()) // [B, T]
-	return Einsum("bt,btd->bd", oh, hidden)
+	return backend.Einsum("bt,btd->bd", oh, hidden)
 }
 
 // TextEmbeds is text_projection (no bias) of the pooled output.

@@ -4,6 +4,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // VisionEmbeddings is CLIPVisionEmbeddings: the patch convolution (stride =
@@ -25,7 +27,7 @@ func VisionEmbeddings(scope *model.Scope, cfg VisionConfig, pixels *Node) *Node 
 	x = TransposeAllAxes(x, 0, 2, 4, 1, 3, 5) // [B, rows, cols, C, p, p]
 	x = Reshape(x, b, n*n, c*p*p)
 	w := Reshape(param(emb.At("patch_embedding"), g, "weight"), cfg.HiddenSize, c*p*p)
-	patches := Einsum("bnk,dk->bnd", x, w)
+	patches := backend.Einsum("bnk,dk->bnd", x, w)
 	cls := BroadcastToDims(Reshape(param(emb, g, "class_embedding"), 1, 1, cfg.HiddenSize), b, 1, cfg.HiddenSize)
 	x = Concatenate([]*Node{cls, patches}, 1)
 	return Add(x, ExpandAxes(param(emb.At("position_embedding"), g, "weight"), 0))

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 
+	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/llama"
 )
 
@@ -106,7 +107,7 @@ func Linear(scope *model.Scope, x *Node, out int, std float64) *Node {
 	in := x.Shape().Dim(-1)
 	w := scope.WithInitializer(initializer.RandomNormalFn(scope, std)).
 		VariableWithShape("weight", shapes.Make(x.DType(), out, in)).NodeValue(x.Graph())
-	return DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
+	return backend.DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
 }
 
 // Embed looks ids [B, T] up in the table "weight" [vocab, hidden] of scope

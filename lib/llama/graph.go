@@ -8,6 +8,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
+
+	"github.com/tokenscale/tokenscale/lib/backend"
 )
 
 // Variable layout: the scope path of every weight is its Hugging Face name
@@ -56,7 +58,7 @@ type Cache struct {
 func linear(scope *model.Scope, x *Node, out int) *Node {
 	in := x.Shape().Dim(-1)
 	w := scope.VariableWithShape("weight", shapes.Make(x.DType(), out, in)).NodeValue(x.Graph())
-	return DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
+	return backend.DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
 }
 
 // rmsNorm is w · x / sqrt(mean(x²) + eps), the normalisation computed in
@@ -118,7 +120,7 @@ func writeSlots(cache, chunk, offset *Node) *Node {
 	// sel[s, c] = (s == offset + c)
 	pos := Iota(g, shapes.Make(dtypes.Int32, 1, c), 1)
 	sel := Equal(Iota(g, shapes.Make(dtypes.Int32, s, c), 0), Add(pos, offset))
-	written := DotGeneral(ConvertDType(sel, chunk.DType()), []int{1}, nil, chunk, []int{2}, nil) // [S, B, H, D]
+	written := backend.DotGeneral(ConvertDType(sel, chunk.DType()), []int{1}, nil, chunk, []int{2}, nil) // [S, B, H, D]
 	written = TransposeAllDims(written, 1, 2, 0, 3)
 	inChunk := LogicalAnd(GreaterOrEqual(slot, offset), LessThan(slot, AddScalar(offset, c)))
 	inChunk = BroadcastToDims(Reshape(inChunk, 1, 1, s, 1), dims...)
@@ -149,12 +151,12 @@ func attention(scope *model.Scope, cfg *Config, x, cos, sin, mask *Node, layer i
 	grp := nh / kvh
 	// q: [B, T, NH, D] -> [B, KVH, G, T, D]; head h uses kv head h / G.
 	qg := TransposeAllDims(Reshape(q, b, t, kvh, grp, hd), 0, 2, 3, 1, 4)
-	scores := DotGeneral(qg, []int{4}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, KVH, G, T, S]
+	scores := backend.DotGeneral(qg, []int{4}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, KVH, G, T, S]
 	scores = ConvertDType(MulScalar(scores, 1/math.Sqrt(float64(hd))), dtypes.Float32)
 	m := BroadcastToDims(Reshape(mask, b, 1, 1, t, s), b, kvh, grp, t, s)
 	scores = Where(m, scores, Scalar(x.Graph(), dtypes.Float32, -math.MaxFloat32))
 	probs := ConvertDType(Softmax(scores, -1), x.DType())
-	out := DotGeneral(probs, []int{4}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, KVH, G, T, D]
+	out := backend.DotGeneral(probs, []int{4}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, KVH, G, T, D]
 	out = Reshape(TransposeAllDims(out, 0, 3, 1, 2, 4), b, t, nh*hd)
 	return linear(scope.At("o_proj"), out, cfg.HiddenSize)
 }
@@ -239,7 +241,7 @@ func LMHead(root *model.Scope, cfg *Config, hidden *Node) *Node {
 	if cfg.TieWordEmbeddings {
 		w := root.At("model").At("embed_tokens").
 			VariableWithShape("weight", shapes.Make(cfg.DType, cfg.VocabSize, cfg.HiddenSize)).NodeValue(hidden.Graph())
-		return DotGeneral(hidden, []int{hidden.Rank() - 1}, nil, w, []int{1}, nil)
+		return backend.DotGeneral(hidden, []int{hidden.Rank() - 1}, nil, w, []int{1}, nil)
 	}
 	return linear(root.At("lm_head"), hidden, cfg.VocabSize)
 }
