@@ -41,7 +41,7 @@
 // # Adding a notebook or a figure
 //
 // See notebooks/README.md. In short: figure code goes in your own file in
-// lib/plots, registered with plots.Register(plots.Spec{ID: ..., Build: ...});
+// lib/plots, registered with figures.Register(figures.Spec{ID: ..., Build: ...});
 // the notebook cell is then one nb.Figure(id) call. A notebook starts with
 // the setup cell
 //

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/figures"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/scaling"
@@ -52,19 +53,19 @@ func Table1Data(opts ...plots.Option) (*Table, error) {
 	}
 	var notes []string
 	for _, m := range metrics {
-		row := []string{plots.MetricLabel(m)}
+		row := []string{figures.MetricLabel(m)}
 		for _, cfg := range cfgs {
-			fit, _, _, err := plots.FitPoints(cfg, m, drop)
+			fit, _, _, err := figures.FitPoints(cfg, m, drop)
 			if err != nil {
 				return nil, err
 			}
 			p := printed[m.ID+"|"+string(cfg)]
 			row = append(row, formatC(fit), fmt.Sprintf("%.4f", fit.Alpha), orDash(p.CText), orDash(p.AlphaText))
 			if fit.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", plots.MetricLabel(m), cfg.Short(), fit.Note))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", figures.MetricLabel(m), cfg.Short(), fit.Note))
 			}
 			if p.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", plots.MetricLabel(m), cfg.Short(), p.Note))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", figures.MetricLabel(m), cfg.Short(), p.Note))
 			}
 		}
 		t.Rows = append(t.Rows, row)
@@ -79,7 +80,7 @@ func lookupMetric(name string) (paperdata.Metric, bool) {
 		return m, true
 	}
 	for _, m := range paperdata.Metrics() {
-		if strings.EqualFold(plots.MetricLabel(m), strings.TrimSpace(name)) {
+		if strings.EqualFold(figures.MetricLabel(m), strings.TrimSpace(name)) {
 			return m, true
 		}
 	}

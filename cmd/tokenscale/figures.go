@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tokenscale/tokenscale/lib/plots"
+	"github.com/tokenscale/tokenscale/lib/figures"
 )
 
 func init() {
@@ -29,7 +29,7 @@ shows and the options nb.Figure accepts for it.`)
 		return err
 	}
 	if *list {
-		for _, s := range plots.Specs() {
+		for _, s := range figures.Specs() {
 			fmt.Fprintf(env.stdout, "%-10s %-12s %s\n", s.ID, s.Paper, s.Caption)
 			if s.Options != "" {
 				fmt.Fprintf(env.stdout, "%-23s options: %s\n", "", s.Options)
@@ -42,17 +42,17 @@ shows and the options nb.Figure accepts for it.`)
 	}
 	ids := fs.Args()
 	if len(ids) == 0 {
-		ids = plots.IDs()
+		ids = figures.IDs()
 	}
 	for _, id := range ids {
-		if _, ok := plots.Lookup(id); !ok {
-			return usagef("figures: unknown figure %q (known: %s)", id, strings.Join(plots.IDs(), ", "))
+		if _, ok := figures.Lookup(id); !ok {
+			return usagef("figures: unknown figure %q (known: %s)", id, strings.Join(figures.IDs(), ", "))
 		}
 	}
 	// Draw every figure even when one fails, then report the failures.
 	var failed []string
 	for _, id := range ids {
-		f, err := plots.Build(id)
+		f, err := figures.Build(id)
 		if err == nil {
 			path := filepath.Join(*out, f.ID+"."+*format)
 			if err = f.WriteFile(path); err == nil {

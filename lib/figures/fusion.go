@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/train"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
@@ -122,14 +123,14 @@ func trainingRuns() ([]TrainingRun, error) {
 	return toyRun, toyRunErr
 }
 
-func buildFig15(o Options) (*Figure, error) {
+func buildFig15(o plots.Options) (*plots.Figure, error) {
 	rs, err := trainingRuns()
 	if err != nil {
 		return nil, fmt.Errorf("plots: fig15: %w", err)
 	}
-	loss := NewPlot("(a) loss (Eq. 20)", "step", "loss")
-	gn := NewPlot("(b) gradient norm (before clipping)", "step", "‖g‖")
-	var legend []LegendEntry
+	loss := plots.NewPlot("(a) loss (Eq. 20)", "step", "loss")
+	gn := plots.NewPlot("(b) gradient norm (before clipping)", "step", "‖g‖")
+	var legend []plots.LegendEntry
 	for i, r := range rs {
 		if len(r.Log) == 0 {
 			return nil, fmt.Errorf("plots: fig15: run %q has no steps", r.Label)
@@ -139,7 +140,7 @@ func buildFig15(o Options) (*Figure, error) {
 			xl = append(xl, plotter.XY{X: float64(s.Step), Y: s.Loss})
 			xg = append(xg, plotter.XY{X: float64(s.Step), Y: math.Max(s.GradNorm, 1e-12)})
 		}
-		c := SeriesColor(i)
+		c := plots.SeriesColor(i)
 		for _, pp := range []struct {
 			p   *plot.Plot
 			xys plotter.XYs
@@ -153,13 +154,13 @@ func buildFig15(o Options) (*Figure, error) {
 		}
 		ln, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 0}})
 		ln.Color, ln.Width = c, vg.Points(1.6)
-		legend = append(legend, LegendEntry{Label: r.Label, Thumbs: []plot.Thumbnailer{ln}})
+		legend = append(legend, plots.LegendEntry{Label: r.Label, Thumbs: []plot.Thumbnailer{ln}})
 	}
 	if o.LogYOr(false) {
-		setLogY(loss)
-		setLogY(gn)
+		plots.SetLogY125(loss)
+		plots.SetLogY125(gn)
 	}
-	f := GridOf("fig15", o.TitleOr("Training loss and gradient norm"), []*plot.Plot{loss, gn}, 2, 4.5*vg.Inch, 3.4*vg.Inch)
+	f := plots.GridOf("fig15", o.TitleOr("Training loss and gradient norm"), []*plot.Plot{loss, gn}, 2, 4.5*vg.Inch, 3.4*vg.Inch)
 	f.Legend = legend
 	return f, nil
 }
@@ -172,7 +173,7 @@ var tokenColours = map[string]color.Color{
 	"ANS": color.RGBA{R: 0xe3, G: 0x8b, B: 0x8b, A: 0xff},
 }
 
-func buildFig6(o Options) (*Figure, error) {
+func buildFig6(o plots.Options) (*plots.Figure, error) {
 	nv := o.ParamOr("N", 8)
 	vv := o.ParamOr("vision", 5)
 	if len(nv) != 1 || nv[0] < 1 || nv[0] > 64 || nv[0] != math.Trunc(nv[0]) {
@@ -218,7 +219,7 @@ func buildFig6(o Options) (*Figure, error) {
 			ll[i] = "TXT"
 		}
 	}
-	p := NewPlot(fmt.Sprintf("%s, N = %d, M = %d, two questions", mode, c.N, c.M), "token position", "")
+	p := plots.NewPlot(fmt.Sprintf("%s, N = %d, M = %d, two questions", mode, c.N, c.M), "token position", "")
 	p.HideY()
 	row := func(labels []string, y float64) error {
 		for i, l := range labels {
@@ -244,7 +245,7 @@ func buildFig6(o Options) (*Figure, error) {
 			return err
 		}
 		for i := range lab.TextStyle {
-			lab.TextStyle[i].Font.Size = TickSize * 0.8
+			lab.TextStyle[i].Font.Size = plots.TickSize * 0.8
 			lab.TextStyle[i].Rotation = math.Pi / 5
 		}
 		p.Add(lab)
@@ -264,5 +265,5 @@ func buildFig6(o Options) (*Figure, error) {
 	p.Add(names)
 	p.X.Min, p.Y.Min, p.Y.Max = -0.5, -0.3, 4.2
 	p.X.Max = float64(max(len(fl), len(ll))) + 1
-	return Single("fig6", p, 11*vg.Inch, 4*vg.Inch), nil
+	return plots.Single("fig6", p, 11*vg.Inch, 4*vg.Inch), nil
 }

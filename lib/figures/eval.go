@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
@@ -69,7 +70,7 @@ func normID(s string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", " "))
 }
 
-func buildEvalSweep(o Options) (*Figure, error) {
+func buildEvalSweep(o plots.Options) (*plots.Figure, error) {
 	evalMu.Lock()
 	rows, source := evalRows, evalSource
 	evalMu.Unlock()
@@ -130,10 +131,10 @@ func buildEvalSweep(o Options) (*Figure, error) {
 		groups = sel
 	}
 	logX, logY := o.LogXOr(true), o.LogYOr(false)
-	you, youLine := Shade(Series[1].(color.RGBA), 1, 3), SeriesColor(1)
+	you, youLine := plots.Shade(plots.Series[1].(color.RGBA), 1, 3), plots.SeriesColor(1)
 	var panels []*plot.Plot
 	for _, g := range groups {
-		p := NewPlot("", "N", "")
+		p := plots.NewPlot("", "N", "")
 		var notes []string
 		if len(g.ns) > 0 {
 			if err := addPointsAndFit(p, g.ns, g.ps, you, youLine, draw.TriangleGlyph{}); err == nil {
@@ -145,7 +146,7 @@ func buildEvalSweep(o Options) (*Figure, error) {
 		if m, ok := paperdata.LookupMetric(g.id); ok {
 			if cfg, err := paperdata.ParseConfig(g.config); err == nil {
 				if ns, ps, err := paperdata.Curve(cfg, m.ID); err == nil {
-					if err := addPointsAndFit(p, ns, ps, LightBlue, Blue, draw.CircleGlyph{}); err != nil {
+					if err := addPointsAndFit(p, ns, ps, plots.LightBlue, plots.Blue, draw.CircleGlyph{}); err != nil {
 						return nil, err
 					}
 					notes = append(notes, "paper "+err2alpha(ns, ps))
@@ -160,13 +161,13 @@ func buildEvalSweep(o Options) (*Figure, error) {
 		if len(notes) > 0 {
 			p.Title.Text += "\n" + strings.Join(notes, ", ")
 		}
-		p.Title.TextStyle.Font.Size = LabelSize
-		p.Y.Tick.Marker = NiceTicks{N: 4}
+		p.Title.TextStyle.Font.Size = plots.LabelSize
+		p.Y.Tick.Marker = plots.NiceTicks{N: 4}
 		if logX {
-			SetNAxis(p, 2)
+			plots.SetNAxis(p, 2)
 		}
 		if logY {
-			SetLogY(p)
+			plots.SetLogY(p)
 		}
 		panels = append(panels, p)
 	}
@@ -174,7 +175,7 @@ func buildEvalSweep(o Options) (*Figure, error) {
 	if len(panels) < cols {
 		cols = len(panels)
 	}
-	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 2.5*vg.Inch)
+	f := plots.GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 2.5*vg.Inch)
 	f.Height += 0.35 * vg.Inch
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	mk := func(c color.Color, shape draw.GlyphDrawer) plot.Thumbnailer {
@@ -189,12 +190,12 @@ func buildEvalSweep(o Options) (*Figure, error) {
 	}
 	if len(rows) > 0 {
 		f.Legend = append(f.Legend,
-			LegendEntry{Label: "your scores", Thumbs: []plot.Thumbnailer{mk(you, draw.TriangleGlyph{})}},
-			LegendEntry{Label: "your fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(youLine)}})
+			plots.LegendEntry{Label: "your scores", Thumbs: []plot.Thumbnailer{mk(you, draw.TriangleGlyph{})}},
+			plots.LegendEntry{Label: "your fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(youLine)}})
 	}
 	f.Legend = append(f.Legend,
-		LegendEntry{Label: "paper, Appendix D", Thumbs: []plot.Thumbnailer{mk(LightBlue, draw.CircleGlyph{})}},
-		LegendEntry{Label: "paper fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(Blue)}})
+		plots.LegendEntry{Label: "paper, Appendix D", Thumbs: []plot.Thumbnailer{mk(plots.LightBlue, draw.CircleGlyph{})}},
+		plots.LegendEntry{Label: "paper fit (c/N)^α", Thumbs: []plot.Thumbnailer{line(plots.Blue)}})
 	return f, nil
 }
 

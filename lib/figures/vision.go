@@ -1,8 +1,7 @@
-package plots
+package figures
 
 import (
 	"fmt"
-	"image"
 	"image/color"
 	"math"
 
@@ -11,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/vision"
 )
 
@@ -46,7 +46,7 @@ func init() {
 }
 
 // sizeParam reads Param("size", w, h).
-func sizeParam(o Options, id string) (int, int, error) {
+func sizeParam(o plots.Options, id string) (int, int, error) {
 	s := o.ParamOr("size", 800, 600)
 	if len(s) != 2 || s[0] < 1 || s[1] < 1 || s[0] > 8000 || s[1] > 8000 || s[0] != math.Trunc(s[0]) || s[1] != math.Trunc(s[1]) {
 		return 0, 0, fmt.Errorf("plots: %s: Param(\"size\") = %v, want two integers in [1, 8000] (width, height)", id, s)
@@ -54,7 +54,7 @@ func sizeParam(o Options, id string) (int, int, error) {
 	return int(s[0]), int(s[1]), nil
 }
 
-func hdParam(o Options, id string, def ...float64) ([]int, error) {
+func hdParam(o plots.Options, id string, def ...float64) ([]int, error) {
 	var out []int
 	for _, v := range o.ParamOr("hd", def...) {
 		if v < 1 || v > 64 || v != math.Trunc(v) {
@@ -65,33 +65,7 @@ func hdParam(o Options, id string, def ...float64) ([]int, error) {
 	return out, nil
 }
 
-// imagePanel shows img with its aspect ratio kept inside a square data area
-// (the panel should be about square) on a light grey background, so white
-// padding stays visible. It returns the offsets of the image's top-left
-// corner in data units, for overlays.
-func imagePanel(title string, img image.Image) (*plot.Plot, float64, float64) {
-	p := NewPlot(title, "", "")
-	p.HideAxes()
-	p.BackgroundColor = color.RGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}
-	b := img.Bounds()
-	w, h := float64(b.Dx()), float64(b.Dy())
-	s := math.Max(w, h)
-	x0, y0 := (s-w)/2, (s-h)/2
-	p.Add(plotter.NewImage(img, x0, y0, x0+w, y0+h))
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, s, 0, s
-	return p, x0, y0 + h // y of the image's top edge
-}
-
-func segment(p *plot.Plot, x1, y1, x2, y2 float64, c color.Color, width vg.Length) {
-	l, err := plotter.NewLine(plotter.XYs{{X: x1, Y: y1}, {X: x2, Y: y2}})
-	if err != nil {
-		return
-	}
-	l.Color, l.Width = c, width
-	p.Add(l)
-}
-
-func buildVisionViews(o Options) (*Figure, error) {
+func buildVisionViews(o plots.Options) (*plots.Figure, error) {
 	w, h, err := sizeParam(o, "vision-views")
 	if err != nil {
 		return nil, err
@@ -107,33 +81,33 @@ func buildVisionViews(o Options) (*Figure, error) {
 	}
 	l := v.Layout
 	px := v.Pixels()
-	in, _, _ := imagePanel(fmt.Sprintf("(a) input %d×%d", w, h), img)
+	in, _, _ := plots.ImagePanel(fmt.Sprintf("(a) input %d×%d", w, h), img)
 	t := ""
 	if l.Transposed {
 		t = " (W < H: transposed)"
 	}
-	hdP, x0, top := imagePanel(fmt.Sprintf("(b) resized %d×%d, padded %d×%d → %d×%d crops%s",
+	hdP, x0, top := plots.ImagePanel(fmt.Sprintf("(b) resized %d×%d, padded %d×%d → %d×%d crops%s",
 		l.ResizedW, l.ResizedH, l.PaddedW, l.PaddedH, l.Rows, l.Cols, t), v.HD)
 	for c := 0; c <= l.Cols; c++ {
 		x := x0 + float64(c*vision.ViewSize)
-		segment(hdP, x, top, x, top-float64(l.PaddedH), Series[1], vg.Points(1.5))
+		plots.Segment(hdP, x, top, x, top-float64(l.PaddedH), plots.Series[1], vg.Points(1.5))
 	}
 	for r := 0; r <= l.Rows; r++ {
 		y := top - float64(r*vision.ViewSize)
-		segment(hdP, x0, y, x0+float64(l.PaddedW), y, Series[1], vg.Points(1.5))
+		plots.Segment(hdP, x0, y, x0+float64(l.PaddedW), y, plots.Series[1], vg.Points(1.5))
 	}
 	side, gw, gh, err := vision.GlobalSize(w, h)
 	if err != nil {
 		return nil, fmt.Errorf("plots: vision-views: %w", err)
 	}
-	glob, _, _ := imagePanel(fmt.Sprintf("(c) global view: %d×%d on a black %d² square", gw, gh, side), px.Image(0))
+	glob, _, _ := plots.ImagePanel(fmt.Sprintf("(c) global view: %d×%d on a black %d² square", gw, gh, side), px.Image(0))
 	m, err := vision.Mosaic(px, l, 112)
 	if err != nil {
 		return nil, fmt.Errorf("plots: vision-views: %w", err)
 	}
-	mos, _, _ := imagePanel(fmt.Sprintf("(d) the %d views (global first, then row-major): %d × 145 = %d tokens", l.Views(), l.Views(), l.Tokens()), m)
+	mos, _, _ := plots.ImagePanel(fmt.Sprintf("(d) the %d views (global first, then row-major): %d × 145 = %d tokens", l.Views(), l.Views(), l.Tokens()), m)
 	fw, fh := o.SizeOr(11*vg.Inch, 11.4*vg.Inch)
-	return &Figure{Title: o.TitleOr(fmt.Sprintf("HD-%d views of a %d×%d image", l.HD, w, h)), Rows: 2, Cols: 2,
+	return &plots.Figure{Title: o.TitleOr(fmt.Sprintf("HD-%d views of a %d×%d image", l.HD, w, h)), Rows: 2, Cols: 2,
 		Panels: []*plot.Plot{in, hdP, glob, mos}, Width: fw, Height: fh}, nil
 }
 
@@ -144,7 +118,7 @@ func ratioSize(r float64) (int, int) {
 	return max(w, 1), max(h, 1)
 }
 
-func buildVisionTokens(o Options) (*Figure, error) {
+func buildVisionTokens(o plots.Options) (*plots.Figure, error) {
 	hds, err := hdParam(o, "vision-tokens", 4, 9, 16)
 	if err != nil {
 		return nil, err
@@ -153,10 +127,10 @@ func buildVisionTokens(o Options) (*Figure, error) {
 	if len(rr) != 2 || !(rr[0] > 0) || !(rr[1] > rr[0]) || rr[1] > 1000 || rr[0] < 1e-3 {
 		return nil, fmt.Errorf("plots: vision-tokens: Param(\"ratio\") = %v, want lo, hi with 0.001 ≤ lo < hi ≤ 1000", rr)
 	}
-	tok := NewPlot("(a) vision tokens per image", "aspect ratio W/H", "tokens = 145 × (crops + 1)")
-	pad := NewPlot("(b) white padding in the local canvas", "aspect ratio W/H", "padded pixels / canvas pixels")
+	tok := plots.NewPlot("(a) vision tokens per image", "aspect ratio W/H", "tokens = 145 × (crops + 1)")
+	pad := plots.NewPlot("(b) white padding in the local canvas", "aspect ratio W/H", "padded pixels / canvas pixels")
 	const n = 600
-	f := &Figure{}
+	f := &plots.Figure{}
 	for i, hd := range hds {
 		var pts, padPts plotter.XYs
 		for j := 0; j <= n; j++ {
@@ -178,12 +152,12 @@ func buildVisionTokens(o Options) (*Figure, error) {
 			if err != nil {
 				return nil, err
 			}
-			line.Color, line.Width = SeriesColor(i), vg.Points(1.8)
+			line.Color, line.Width = plots.SeriesColor(i), vg.Points(1.8)
 			pp.p.Add(line)
 		}
 		thumb := plotter.NewFunction(nil)
-		thumb.Color, thumb.Width = SeriesColor(i), vg.Points(2)
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("HD-%d", hd), Thumbs: []plot.Thumbnailer{thumb}})
+		thumb.Color, thumb.Width = plots.SeriesColor(i), vg.Points(2)
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("HD-%d", hd), Thumbs: []plot.Thumbnailer{thumb}})
 	}
 	// The spec's table (§3.2), HD-9.
 	var table plotter.XYs
@@ -195,11 +169,11 @@ func buildVisionTokens(o Options) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.GlyphStyle.Shape, sc.GlyphStyle.Radius, sc.GlyphStyle.Color = draw.CircleGlyph{}, vg.Points(4), Grey
+	sc.GlyphStyle.Shape, sc.GlyphStyle.Radius, sc.GlyphStyle.Color = draw.CircleGlyph{}, vg.Points(4), plots.Grey
 	tok.Add(sc)
-	f.Legend = append(f.Legend, LegendEntry{Label: "spec table: 800×600, 1920×1080, 500×1500, square", Thumbs: []plot.Thumbnailer{sc}})
+	f.Legend = append(f.Legend, plots.LegendEntry{Label: "spec table: 800×600, 1920×1080, 500×1500, square", Thumbs: []plot.Thumbnailer{sc}})
 	for _, p := range []*plot.Plot{tok, pad} {
-		SetLog2X(p)
+		plots.SetLog2X(p)
 		p.X.Min, p.X.Max = rr[0], rr[1]
 	}
 	tok.Y.Min = 0
@@ -210,7 +184,7 @@ func buildVisionTokens(o Options) (*Figure, error) {
 	return f, nil
 }
 
-func buildVisionMerge(o Options) (*Figure, error) {
+func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	w, h, err := sizeParam(o, "vision-merge")
 	if err != nil {
 		return nil, err
@@ -226,7 +200,7 @@ func buildVisionMerge(o Options) (*Figure, error) {
 	// (a) The 3×3 stride-2 windows on the top-left corner of the 24×24 patch
 	// grid (with its zero padding ring), for three output tokens.
 	const g = 8
-	win := NewPlot("(a) top-left 8×8 of the 24×24 patch grid", "patch column", "patch row")
+	win := plots.NewPlot("(a) top-left 8×8 of the 24×24 patch grid", "patch column", "patch row")
 	cell := func(r, c float64, col color.Color) {
 		poly, err := plotter.NewPolygon(plotter.XYs{{X: c, Y: -r}, {X: c + 1, Y: -r}, {X: c + 1, Y: -r - 1}, {X: c, Y: -r - 1}})
 		if err != nil {
@@ -248,7 +222,7 @@ func buildVisionMerge(o Options) (*Figure, error) {
 	}
 	outs := [][2]int{{0, 0}, {1, 2}, {3, 1}}
 	for k, oc := range outs {
-		col := SeriesColor(k)
+		col := plots.SeriesColor(k)
 		r0, c0 := 2*oc[0]-1, 2*oc[1]-1
 		box, err := plotter.NewLine(plotter.XYs{{X: float64(c0), Y: -float64(r0)}, {X: float64(c0 + 3), Y: -float64(r0)},
 			{X: float64(c0 + 3), Y: -float64(r0 + 3)}, {X: float64(c0), Y: -float64(r0 + 3)}, {X: float64(c0), Y: -float64(r0)}})
@@ -269,7 +243,7 @@ func buildVisionMerge(o Options) (*Figure, error) {
 			return nil, err
 		}
 		lab.TextStyle[0].Color = col
-		lab.TextStyle[0].Font.Size = TickSize
+		lab.TextStyle[0].Font.Size = plots.TickSize
 		win.Add(lab)
 	}
 	win.X.Min, win.X.Max, win.Y.Min, win.Y.Max = -1, g+1.6, -g, 1.7
@@ -292,12 +266,12 @@ func buildVisionMerge(o Options) (*Figure, error) {
 	for i, s := range stages {
 		vals[i], names[i] = s.n, s.name
 	}
-	cnt := NewPlot(fmt.Sprintf("(b) one %d×%d image: %d views", w, h, l.Views()), "", "tokens")
+	cnt := plots.NewPlot(fmt.Sprintf("(b) one %d×%d image: %d views", w, h, l.Views()), "", "tokens")
 	bars, err := plotter.NewBarChart(vals, vg.Points(38))
 	if err != nil {
 		return nil, err
 	}
-	bars.Color, bars.LineStyle.Width = LightBlue, 0
+	bars.Color, bars.LineStyle.Width = plots.LightBlue, 0
 	cnt.Add(bars)
 	cnt.NominalX(names...)
 	var pts plotter.XYs
@@ -312,13 +286,13 @@ func buildVisionMerge(o Options) (*Figure, error) {
 	}
 	for i := range lab.TextStyle {
 		lab.TextStyle[i].XAlign, lab.TextStyle[i].YAlign = draw.XCenter, draw.YBottom
-		lab.TextStyle[i].Font.Size = LabelSize
+		lab.TextStyle[i].Font.Size = plots.LabelSize
 	}
 	lab.Offset = vg.Point{Y: vg.Points(3)}
 	cnt.Add(lab)
 	cnt.Y.Min, cnt.Y.Max = 0, stages[0].n*1.12
 	fw, fh := o.SizeOr(11*vg.Inch, 5.2*vg.Inch)
-	return &Figure{Title: o.TitleOr("Local merge: Conv2d(3×3, stride 2, padding 1) + nearest residual (dots), then one new-line token per view"),
+	return &plots.Figure{Title: o.TitleOr("Local merge: Conv2d(3×3, stride 2, padding 1) + nearest residual (dots), then one new-line token per view"),
 		Rows: 1, Cols: 2, Panels: []*plot.Plot{win, cnt}, Width: fw, Height: fh}, nil
 }
 
@@ -352,7 +326,7 @@ func (t mergeTicks) Ticks(min, max float64) []plot.Tick {
 // (spec §3.4).
 func fusedTokens(n, m, k int) int { return n + (k-1)*m }
 
-func buildVisionBudget(o Options) (*Figure, error) {
+func buildVisionBudget(o plots.Options) (*plots.Figure, error) {
 	ns := o.ParamOr("N", 1, 8, 64, 256, 768)
 	mDef := o.ParamOr("M", 8)[0]
 	qLen := o.ParamOr("L", 20)[0]
@@ -369,9 +343,9 @@ func buildVisionBudget(o Options) (*Figure, error) {
 		return nil, fmt.Errorf("plots: vision-budget: %w", err)
 	}
 	vis := float64(l.Tokens())
-	llm := NewPlot("(a) fused tokens given to the LLM", "questions k", "N + (k−1)M")
-	fus := NewPlot(fmt.Sprintf("(b) fusion input: %d vision tokens + k·%g question tokens + N + (k−1)M", l.Tokens(), qLen), "questions k", "sequence length")
-	f := &Figure{}
+	llm := plots.NewPlot("(a) fused tokens given to the LLM", "questions k", "N + (k−1)M")
+	fus := plots.NewPlot(fmt.Sprintf("(b) fusion input: %d vision tokens + k·%g question tokens + N + (k−1)M", l.Tokens(), qLen), "questions k", "sequence length")
+	f := &plots.Figure{}
 	for i, nf := range ns {
 		if nf < 1 || nf != math.Trunc(nf) {
 			return nil, fmt.Errorf("plots: vision-budget: N = %g, want a positive integer", nf)
@@ -395,21 +369,21 @@ func buildVisionBudget(o Options) (*Figure, error) {
 			if err != nil {
 				return nil, err
 			}
-			line.Color, line.Width = SeriesColor(i), vg.Points(1.8)
-			pts.GlyphStyle.Color, pts.GlyphStyle.Radius, pts.GlyphStyle.Shape = SeriesColor(i), vg.Points(2.5), draw.CircleGlyph{}
+			line.Color, line.Width = plots.SeriesColor(i), vg.Points(1.8)
+			pts.GlyphStyle.Color, pts.GlyphStyle.Radius, pts.GlyphStyle.Shape = plots.SeriesColor(i), vg.Points(2.5), draw.CircleGlyph{}
 			pp.p.Add(line, pts)
 		}
 		thumb := plotter.NewFunction(nil)
-		thumb.Color, thumb.Width = SeriesColor(i), vg.Points(2)
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("N=%d, M=%d", n, m), Thumbs: []plot.Thumbnailer{thumb}})
+		thumb.Color, thumb.Width = plots.SeriesColor(i), vg.Points(2)
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("N=%d, M=%d", n, m), Thumbs: []plot.Thumbnailer{thumb}})
 	}
 	ref := plotter.NewFunction(func(float64) float64 { return vis })
-	ref.Color, ref.Width, ref.Dashes = Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
+	ref.Color, ref.Width, ref.Dashes = plots.Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
 	llm.Add(ref)
-	f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("%d vision tokens of one HD-9 image", l.Tokens()), Thumbs: []plot.Thumbnailer{ref}})
+	f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("%d vision tokens of one HD-9 image", l.Tokens()), Thumbs: []plot.Thumbnailer{ref}})
 	llm.X.Min, llm.X.Max = 1, kmax
 	fus.X.Min, fus.X.Max = 1, kmax
-	SetLogY(llm)
+	plots.SetLogY(llm)
 	llm.Y.Max = math.Max(llm.Y.Max, vis) * 1.5
 	fus.Y.Min = 0
 	fw, fh := o.SizeOr(11*vg.Inch, 5*vg.Inch)

@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -12,17 +12,18 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 func init() {
 	Register(Spec{ID: "fig13", Paper: "Figure 13",
-		Caption: "Our model across N (dashed) against LLaVA-v1.5-7B, mPLUG-Owl2, InstructBLIP-7B and OpenFlamingo v2 (solid levels)",
+		Caption: "Our model across N (plots.Dashed) against LLaVA-v1.5-7B, mPLUG-Owl2, InstructBLIP-7B and OpenFlamingo v2 (solid levels)",
 		Options: `Metrics(...) (default: the Table 1 metrics with a recoverable baseline score); ` +
 			`Configs(...) mixes our configurations ("VQQ", "VQ-ft", "VQ"; default VQQ) and baseline model names; LogX(false)`,
 		Build: buildFig13})
 }
 
-func buildFig13(o Options) (*Figure, error) {
+func buildFig13(o plots.Options) (*plots.Figure, error) {
 	var cfgs []paperdata.Config
 	var models []string
 	known := paperdata.BaselineModels()
@@ -68,8 +69,8 @@ func buildFig13(o Options) (*Figure, error) {
 	logX := o.LogXOr(true)
 	var panels []*plot.Plot
 	for _, c := range comps {
-		p := NewPlot(MetricLabel(c.Metric), "N", "")
-		p.Title.TextStyle.Font.Size = LabelSize
+		p := plots.NewPlot(MetricLabel(c.Metric), "N", "")
+		p.Title.TextStyle.Font.Size = plots.LabelSize
 		missing := 0
 		for bi, b := range c.Baselines {
 			if !b.Known {
@@ -100,25 +101,25 @@ func buildFig13(o Options) (*Figure, error) {
 		if missing == len(c.Baselines) {
 			p.Title.Text += " (no baseline score recoverable)"
 		}
-		p.Y.Tick.Marker = NiceTicks{N: 5}
+		p.Y.Tick.Marker = plots.NiceTicks{N: 5}
 		if logX {
-			SetNAxis(p, 2)
+			plots.SetNAxis(p, 2)
 		}
 		panels = append(panels, p)
 	}
 	cols := min(4, len(panels))
-	f := GridOf("", o.TitleOr("Figure 13: our model across N against baseline LVLMs (Appendix D)"), panels, cols, 3.3*vg.Inch, 2.9*vg.Inch)
+	f := plots.GridOf("", o.TitleOr("Figure 13: our model across N against baseline LVLMs (Appendix D)"), panels, cols, 3.3*vg.Inch, 2.9*vg.Inch)
 	f.Height += 0.35 * vg.Inch
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	for ci, cfg := range cfgs {
 		l := plotter.NewFunction(nil)
 		l.Color, l.Width, l.Dashes = fig13OurColor(ci), vg.Points(1.8), []vg.Length{vg.Points(5), vg.Points(3)}
-		f.Legend = append(f.Legend, LegendEntry{Label: "ours, " + cfg.Short(), Thumbs: []plot.Thumbnailer{l}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: "ours, " + cfg.Short(), Thumbs: []plot.Thumbnailer{l}})
 	}
 	for bi, b := range models {
 		l := plotter.NewFunction(nil)
 		l.Color, l.Width = baselineColor(bi), vg.Points(1.6)
-		f.Legend = append(f.Legend, LegendEntry{Label: b, Thumbs: []plot.Thumbnailer{l}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: b, Thumbs: []plot.Thumbnailer{l}})
 	}
 	return f, nil
 }
@@ -126,12 +127,12 @@ func buildFig13(o Options) (*Figure, error) {
 // fig13OurColor is the colour of our i-th configuration: the style's blue,
 // then black and grey (the series colours go to the baselines).
 func fig13OurColor(i int) plotColor {
-	return []plotColor{Blue, plotColorBlack, Grey}[i%3]
+	return []plotColor{plots.Blue, plotColorBlack, plots.Grey}[i%3]
 }
 
 // baselineColor is the colour of the i-th baseline model: series colours
 // that stay apart from each other and from our blue.
 func baselineColor(i int) plotColor {
 	order := []int{1, 2, 3, 6, 4, 7}
-	return Series[order[i%len(order)]]
+	return plots.Series[order[i%len(order)]]
 }

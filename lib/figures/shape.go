@@ -1,9 +1,10 @@
-package plots
+package figures
 
 import (
 	"fmt"
 	"math"
 
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -25,7 +26,7 @@ func init() {
 // 3.2, Eq. 9-10) for a constant g.
 func ShapeH(n, g float64) float64 { return math.Sqrt(n + n*(n-1)*g) }
 
-func buildFig2(o Options) (*Figure, error) {
+func buildFig2(o plots.Options) (*plots.Figure, error) {
 	gs := o.ParamOr("g", 0.001, 0.01, 0.1)
 	nmax := o.ParamOr("nmax", 10000)[0]
 	for _, g := range gs {
@@ -45,26 +46,26 @@ func buildFig2(o Options) (*Figure, error) {
 		return nil, err
 	}
 	w, h := o.SizeOr(11*vg.Inch, 4.8*vg.Inch)
-	f := &Figure{Title: o.TitleOr("Figure 2: h(n) = √(n + n(n−1)g) for constant g"),
+	f := &plots.Figure{Title: o.TitleOr("Figure 2: h(n) = √(n + n(n−1)g) for constant g"),
 		Rows: 1, Cols: 2, Panels: []*plot.Plot{left, right}, Width: w, Height: h}
 	// Shared legend: one entry per g plus the two asymptotes.
 	for i, g := range gs {
 		l := plotter.NewFunction(func(float64) float64 { return 0 })
-		l.Color, l.Width = SeriesColor(i), vg.Points(2)
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("h(n), g = %g", g), Thumbs: []plot.Thumbnailer{l}})
+		l.Color, l.Width = plots.SeriesColor(i), vg.Points(2)
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("h(n), g = %g", g), Thumbs: []plot.Thumbnailer{l}})
 	}
 	sq := plotter.NewFunction(nil)
-	sq.Color, sq.Width, sq.Dashes = Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
+	sq.Color, sq.Width, sq.Dashes = plots.Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
 	lin := plotter.NewFunction(nil)
-	lin.Color, lin.Width, lin.Dashes = Grey, vg.Points(1.2), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+	lin.Color, lin.Width, lin.Dashes = plots.Grey, vg.Points(1.2), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 	f.Legend = append(f.Legend,
-		LegendEntry{Label: "√n", Thumbs: []plot.Thumbnailer{sq}},
-		LegendEntry{Label: "n√g", Thumbs: []plot.Thumbnailer{lin}})
+		plots.LegendEntry{Label: "√n", Thumbs: []plot.Thumbnailer{sq}},
+		plots.LegendEntry{Label: "n√g", Thumbs: []plot.Thumbnailer{lin}})
 	return f, nil
 }
 
 func fig2Panel(title string, gs []float64, nmax float64, logX, logY, asymptotes bool) (*plot.Plot, error) {
-	p := NewPlot(title, "branch length n", "h(n)")
+	p := plots.NewPlot(title, "branch length n", "h(n)")
 	const samples = 300
 	ns := make([]float64, samples)
 	for i := range ns {
@@ -86,21 +87,21 @@ func fig2Panel(title string, gs []float64, nmax float64, logX, logY, asymptotes 
 	if err != nil {
 		return nil, err
 	}
-	sq.Color, sq.Width, sq.Dashes = Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
+	sq.Color, sq.Width, sq.Dashes = plots.Grey, vg.Points(1.4), []vg.Length{vg.Points(5), vg.Points(3)}
 	p.Add(sq)
 	for i, g := range gs {
 		l, err := line(func(n float64) float64 { return ShapeH(n, g) })
 		if err != nil {
 			return nil, err
 		}
-		l.Color, l.Width = SeriesColor(i), vg.Points(2)
+		l.Color, l.Width = plots.SeriesColor(i), vg.Points(2)
 		p.Add(l)
 		if asymptotes && g > 0 {
 			a, err := line(func(n float64) float64 { return n * math.Sqrt(g) })
 			if err != nil {
 				return nil, err
 			}
-			a.Color, a.Width, a.Dashes = Grey, vg.Points(1.2), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+			a.Color, a.Width, a.Dashes = plots.Grey, vg.Points(1.2), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 			p.Add(a)
 			// Mark the crossover n = 1 + 1/g where the two terms of h^2 are
 			// equal: n = n(n-1)g.
@@ -109,18 +110,18 @@ func fig2Panel(title string, gs []float64, nmax float64, logX, logY, asymptotes 
 				if err != nil {
 					return nil, err
 				}
-				s.GlyphStyle = draw.GlyphStyle{Color: SeriesColor(i), Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+				s.GlyphStyle = draw.GlyphStyle{Color: plots.SeriesColor(i), Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
 				p.Add(s)
 			}
 		}
 	}
 	if logX {
-		SetLogX(p)
+		plots.SetLogX(p)
 	} else {
 		p.X.Min = 0
 	}
 	if logY {
-		SetLogY(p)
+		plots.SetLogY(p)
 		p.Y.Min = math.Max(p.Y.Min, 0.5)
 	} else {
 		p.Y.Min = 0

@@ -1,4 +1,4 @@
-package plots
+package figures
 
 // Section 3 figures: branch divergence (Figures 1, 3(a), 3(b), 4(a), 4(b),
 // 10 and 14), drawn from lib/branch estimates.
@@ -15,9 +15,9 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 func init() {
@@ -30,11 +30,11 @@ func init() {
 		Options: dataOpts + "; LogX/LogY", Build: buildFig3a})
 	Register(Spec{ID: "fig3b", Paper: "Figure 3(b)", Caption: "Measured Ê(n) (mean, ±σ and ±2σ bands) against the bound λ·sqrt(n + n(n−1)ĝ(n))",
 		Options: dataOpts + " (the first model is drawn)", Build: buildFig3b})
-	Register(Spec{ID: "fig4a", Paper: "Figure 4(a)", Caption: "Ratio r(n) = 1/((n−1)ĝ(n)) with the threshold ε (dashed) and n* = first n with r(n) < ε",
+	Register(Spec{ID: "fig4a", Paper: "Figure 4(a)", Caption: "Ratio r(n) = 1/((n−1)ĝ(n)) with the threshold ε (plots.Dashed) and n* = first n with r(n) < ε",
 		Options: dataOpts + `; Param("eps") overrides each estimate's ε; LogY`, Build: buildFig4a})
-	Register(Spec{ID: "fig4b", Paper: "Figure 4(b)", Caption: "Difference Δĝ(n) with ±δ (dashed), n* = first n with |Δĝ(n)| < δ, and a zoomed inset",
+	Register(Spec{ID: "fig4b", Paper: "Figure 4(b)", Caption: "Difference Δĝ(n) with ±δ (plots.Dashed), n* = first n with |Δĝ(n)| < δ, and a zoomed inset",
 		Options: dataOpts + `; Param("delta") overrides each estimate's δ; Param("zoom", 20) first n of the inset`, Build: buildFig4b})
-	Register(Spec{ID: "fig10", Paper: "Figure 10", Caption: "Eq. 23: one power law (c/n)^α fitted jointly to every model's ĝ(n) (solid) and the measured ĝ (dashed), log–log",
+	Register(Spec{ID: "fig10", Paper: "Figure 10", Caption: "Eq. 23: one power law (c/n)^α fitted jointly to every model's ĝ(n) (solid) and the measured ĝ (plots.Dashed), log–log",
 		Options: dataOpts + `; LogX/LogY (default log–log)`, Build: buildFig10})
 	Register(Spec{ID: "branch-psi", Caption: "The later (JMLR) formulation for one model: ψ curves, ‖Σ(h^A−h^B)‖ against λ·sqrt(Υ(n)), and ρ(n) with the balance point ρ = 1",
 		Options: dataOpts + " (the first model is drawn)", Build: buildBranchPsi})
@@ -166,7 +166,7 @@ func BranchSummary() ([]string, [][]string, error) {
 }
 
 // selectBranch applies Configs, minpairs and nmax.
-func selectBranch(o Options) ([]BranchCurve, error) {
+func selectBranch(o plots.Options) ([]BranchCurve, error) {
 	all, err := BranchCurves()
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func selectBranch(o Options) ([]BranchCurve, error) {
 		names[i] = c.Model
 		byName[c.Model] = c
 	}
-	want, err := Select("model", names, o.Configs)
+	want, err := plots.Select("model", names, o.Configs)
 	if err != nil {
 		return nil, err
 	}
@@ -223,63 +223,6 @@ func modelsLabel(cs []BranchCurve) string {
 	return s
 }
 
-// logTicks labels 1, 2 and 5 times powers of ten (minor ticks at the other
-// integers), so a log axis spanning less than a decade is still labelled.
-type logTicks struct{}
-
-func (logTicks) Ticks(min, max float64) []plot.Tick {
-	if !(min > 0) || !(max > min) {
-		return plot.LogTicks{Prec: -1}.Ticks(math.Max(min, 1e-300), max)
-	}
-	var ticks []plot.Tick
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
-		for m := 1.0; m <= 9; m++ {
-			v := m * math.Pow(10, e)
-			if v < min*(1-1e-9) || v > max*(1+1e-9) {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
-				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	labelled := 0
-	for _, t := range ticks {
-		if t.Label != "" {
-			labelled++
-		}
-	}
-	if labelled < 3 { // a narrow range: label every tick
-		for i := range ticks {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 3, 64)
-		}
-	}
-	return ticks
-}
-
-func setLogX(p *plot.Plot) { p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{} }
-func setLogY(p *plot.Plot) { p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{} }
-
-func lineOf(xs, ys []float64, c color.Color, width float64, dashes ...vg.Length) (*plotter.Line, error) {
-	pts := make(plotter.XYs, len(xs))
-	for i := range xs {
-		pts[i] = plotter.XY{X: xs[i], Y: ys[i]}
-	}
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		return nil, err
-	}
-	l.Color, l.Width, l.Dashes = c, vg.Points(width), dashes
-	return l, nil
-}
-
-var (
-	dashed = []vg.Length{vg.Points(5), vg.Points(3)}
-	dotted = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
-)
-
 // series collects the defined (n, value) points of one row field.
 func series(rows []branch.Row, f func(branch.Row) (float64, bool)) (xs, ys []float64) {
 	for _, r := range rows {
@@ -290,24 +233,9 @@ func series(rows []branch.Row, f func(branch.Row) (float64, bool)) (xs, ys []flo
 	return xs, ys
 }
 
-func legendLine(c color.Color, width float64, dashes ...vg.Length) plot.Thumbnailer {
-	l := plotter.NewFunction(nil)
-	l.Color, l.Width, l.Dashes = c, vg.Points(width), dashes
-	return l
-}
-
-func marker(x, y float64, c color.Color) (*plotter.Scatter, error) {
-	s, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
-	if err != nil {
-		return nil, err
-	}
-	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
-	return s, nil
-}
-
 // ---- Figure 1 -------------------------------------------------------------
 
-func buildFig1(o Options) (*Figure, error) {
+func buildFig1(o plots.Options) (*plots.Figure, error) {
 	seed := uint64(o.ParamOr("seed", 7)[0])
 	tau := int(o.ParamOr("tau", 40)[0])
 	n := int(o.ParamOr("n", 160)[0])
@@ -353,7 +281,7 @@ func buildFig1(o Options) (*Figure, error) {
 			thr = t
 		}
 	}
-	p := NewPlot("", "time step t", "position (one coordinate of the mapped tokens)")
+	p := plots.NewPlot("", "time step t", "position (one coordinate of the mapped tokens)")
 	xs := make([]float64, tau+1)
 	for i := range xs {
 		xs[i] = float64(i)
@@ -370,40 +298,40 @@ func buildFig1(o Options) (*Figure, error) {
 		for i := range bx {
 			bx[i] = float64(tau + i)
 		}
-		l, err := lineOf(bx, paths[b], SeriesColor(b+1), 1.6)
+		l, err := plots.Line(bx, paths[b], plots.SeriesColor(b+1), 1.6)
 		if err != nil {
 			return nil, err
 		}
 		p.Add(l)
 		upd(paths[b])
 	}
-	l, err := lineOf(xs, prefix, Blue, 2.6)
+	l, err := plots.Line(xs, prefix, plots.Blue, 2.6)
 	if err != nil {
 		return nil, err
 	}
 	p.Add(l)
 	pad := 0.05 * (hi - lo)
-	v, err := lineOf([]float64{float64(tau), float64(tau)}, []float64{lo - pad, hi + pad}, Grey, 1.2, dashed...)
+	v, err := plots.Line([]float64{float64(tau), float64(tau)}, []float64{lo - pad, hi + pad}, plots.Grey, 1.2, plots.Dashed...)
 	if err != nil {
 		return nil, err
 	}
 	p.Add(v)
-	legend := []LegendEntry{
-		{Label: "shared prefix (system prompt + query)", Thumbs: []plot.Thumbnailer{legendLine(Blue, 2.6)}},
-		{Label: fmt.Sprintf("%d branches after τ = %d", k, tau), Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(1), 1.6)}},
-		{Label: "branch point τ", Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.2, dashed...)}},
+	legend := []plots.LegendEntry{
+		{Label: "shared prefix (system prompt + query)", Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Blue, 2.6)}},
+		{Label: fmt.Sprintf("%d branches after τ = %d", k, tau), Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.SeriesColor(1), 1.6)}},
+		{Label: "branch point τ", Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Grey, 1.2, plots.Dashed...)}},
 	}
 	if thr > 0 {
-		v, err := lineOf([]float64{float64(tau + thr), float64(tau + thr)}, []float64{lo - pad, hi + pad}, Red, 1.6, dotted...)
+		v, err := plots.Line([]float64{float64(tau + thr), float64(tau + thr)}, []float64{lo - pad, hi + pad}, plots.Red, 1.6, plots.Dotted...)
 		if err != nil {
 			return nil, err
 		}
 		p.Add(v)
-		legend = append(legend, LegendEntry{Label: fmt.Sprintf("threshold: branches apart (τ + %d)", thr), Thumbs: []plot.Thumbnailer{legendLine(Red, 1.6, dotted...)}})
+		legend = append(legend, plots.LegendEntry{Label: fmt.Sprintf("threshold: branches apart (τ + %d)", thr), Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Red, 1.6, plots.Dotted...)}})
 	}
 	p.X.Min, p.X.Max = 0, float64(tau+n)
 	w, h := o.SizeOr(10*vg.Inch, 5*vg.Inch)
-	f := Single("fig1", p, w, h)
+	f := plots.Single("fig1", p, w, h)
 	f.Title = o.TitleOr("Figure 1: branches after a shared prefix (simulated random walk)")
 	f.Legend = legend
 	return f, nil
@@ -411,27 +339,27 @@ func buildFig1(o Options) (*Figure, error) {
 
 // ---- Figure 3(a) ----------------------------------------------------------
 
-func buildFig3a(o Options) (*Figure, error) {
+func buildFig3a(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
 	}
-	p := NewPlot("", "branch length n", "ĝ(n)")
-	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	p := plots.NewPlot("", "branch length n", "ĝ(n)")
+	f := &plots.Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
 	for i, c := range cs {
 		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.G, r.HasG })
-		l, err := lineOf(xs, ys, SeriesColor(i), 1.8)
+		l, err := plots.Line(xs, ys, plots.SeriesColor(i), 1.8)
 		if err != nil {
 			return nil, err
 		}
 		p.Add(l)
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("%s (%d pairs)", c.Model, c.Result.Pairs), Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.8)}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("%s (%d pairs)", c.Model, c.Result.Pairs), Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.SeriesColor(i), 1.8)}})
 	}
 	if o.LogXOr(false) {
-		setLogX(p)
+		plots.SetLogX125(p)
 	}
 	if o.LogYOr(false) {
-		setLogY(p)
+		plots.SetLogY125(p)
 	}
 	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.5*vg.Inch)
 	f.Title = o.TitleOr("Figure 3(a): ĝ(n), measured with " + modelsLabel(cs))
@@ -442,7 +370,7 @@ func buildFig3a(o Options) (*Figure, error) {
 
 // boundPanel draws Ê(n) with ±σ and ±2σ bands and the bound λ·h(n).
 func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
-	p := NewPlot(title, "branch length n", "Ê(n)")
+	p := plots.NewPlot(title, "branch length n", "Ê(n)")
 	rows := c.Result.Rows
 	band := func(k float64, alpha uint8) error {
 		var pts plotter.XYs
@@ -457,7 +385,7 @@ func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
 		if err != nil {
 			return err
 		}
-		poly.Color = color.NRGBA{R: LightBlue.R, G: LightBlue.G, B: LightBlue.B, A: alpha}
+		poly.Color = color.NRGBA{R: plots.LightBlue.R, G: plots.LightBlue.G, B: plots.LightBlue.B, A: alpha}
 		poly.LineStyle.Width = 0
 		p.Add(poly)
 		return nil
@@ -470,11 +398,11 @@ func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
 	}
 	xs, es := series(rows, func(r branch.Row) (float64, bool) { return r.E, true })
 	_, bs := series(rows, func(r branch.Row) (float64, bool) { return r.Bound, true })
-	le, err := lineOf(xs, es, Blue, 2)
+	le, err := plots.Line(xs, es, plots.Blue, 2)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := lineOf(xs, bs, Red, 2, dashed...)
+	lb, err := plots.Line(xs, bs, plots.Red, 2, plots.Dashed...)
 	if err != nil {
 		return nil, err
 	}
@@ -487,7 +415,7 @@ func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
 	return p, nil
 }
 
-func buildFig3b(o Options) (*Figure, error) {
+func buildFig3b(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
@@ -498,12 +426,12 @@ func buildFig3b(o Options) (*Figure, error) {
 		return nil, err
 	}
 	w, h := o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
-	f := Single("fig3b", p, w, h)
+	f := plots.Single("fig3b", p, w, h)
 	f.Title = o.TitleOr(fmt.Sprintf("Figure 3(b): Ê(n) and its bound, measured with %s (%d pairs)", c.Model, c.Result.Pairs))
 	return f, nil
 }
 
-func buildFig14(o Options) (*Figure, error) {
+func buildFig14(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
@@ -518,20 +446,20 @@ func buildFig14(o Options) (*Figure, error) {
 	}
 	cols := min(4, len(panels))
 	w, h := o.SizeOr(vg.Length(cols)*4.6*vg.Inch, vg.Length((len(panels)+cols-1)/cols)*4*vg.Inch+0.5*vg.Inch)
-	f := GridOf("fig14", o.TitleOr("Figure 14: Ê(n) and the bound λ·√(n + n(n−1)ĝ(n)) for every model"), panels, cols, w/vg.Length(cols), 1)
+	f := plots.GridOf("fig14", o.TitleOr("Figure 14: Ê(n) and the bound λ·√(n + n(n−1)ĝ(n)) for every model"), panels, cols, w/vg.Length(cols), 1)
 	f.Width, f.Height = w, h
 	return f, nil
 }
 
 // ---- Figure 4(a) ----------------------------------------------------------
 
-func buildFig4a(o Options) (*Figure, error) {
+func buildFig4a(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
 	}
-	p := NewPlot("", "branch length n", "r(n) = 1/((n−1)ĝ(n))")
-	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	p := plots.NewPlot("", "branch length n", "r(n) = 1/((n−1)ĝ(n))")
+	f := &plots.Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
 	var nmaxAll float64
 	epsShown := map[float64]bool{}
 	for i, c := range cs {
@@ -540,7 +468,7 @@ func buildFig4a(o Options) (*Figure, error) {
 		if len(xs) == 0 {
 			continue
 		}
-		l, err := lineOf(xs, ys, SeriesColor(i), 1.8)
+		l, err := plots.Line(xs, ys, plots.SeriesColor(i), 1.8)
 		if err != nil {
 			return nil, err
 		}
@@ -549,7 +477,7 @@ func buildFig4a(o Options) (*Figure, error) {
 		label := fmt.Sprintf("%s: n* = none", c.Model)
 		for j := range xs {
 			if ys[j] < eps {
-				m, err := marker(xs[j], ys[j], SeriesColor(i))
+				m, err := plots.Marker(xs[j], ys[j], plots.SeriesColor(i))
 				if err != nil {
 					return nil, err
 				}
@@ -559,10 +487,10 @@ func buildFig4a(o Options) (*Figure, error) {
 			}
 		}
 		epsShown[eps] = true
-		f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.8)}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.SeriesColor(i), 1.8)}})
 	}
 	for eps := range epsShown {
-		l, err := lineOf([]float64{1, math.Max(nmaxAll, 2)}, []float64{eps, eps}, Grey, 1.4, dashed...)
+		l, err := plots.Line([]float64{1, math.Max(nmaxAll, 2)}, []float64{eps, eps}, plots.Grey, 1.4, plots.Dashed...)
 		if err != nil {
 			return nil, err
 		}
@@ -572,9 +500,9 @@ func buildFig4a(o Options) (*Figure, error) {
 	for eps := range epsShown {
 		epsList = append(epsList, strconv.FormatFloat(eps, 'g', -1, 64))
 	}
-	f.Legend = append(f.Legend, LegendEntry{Label: "ε = " + strings.Join(epsList, ", "), Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.4, dashed...)}})
+	f.Legend = append(f.Legend, plots.LegendEntry{Label: "ε = " + strings.Join(epsList, ", "), Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Grey, 1.4, plots.Dashed...)}})
 	if o.LogYOr(false) {
-		setLogY(p)
+		plots.SetLogY125(p)
 	} else {
 		p.Y.Min = 0
 	}
@@ -585,15 +513,15 @@ func buildFig4a(o Options) (*Figure, error) {
 
 // ---- Figure 4(b) ----------------------------------------------------------
 
-func buildFig4b(o Options) (*Figure, error) {
+func buildFig4b(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
 	}
 	zoom := o.ParamOr("zoom", 20)[0]
-	mainP := NewPlot("", "branch length n", "Δĝ(n)")
-	inset := NewPlot(fmt.Sprintf("zoom: n ≥ %g", zoom), "", "")
-	f := &Figure{Panels: []*plot.Plot{mainP, inset}, Boxes: []Box{{0, 0, 1, 1}, {0.5, 0.12, 0.985, 0.6}}}
+	mainP := plots.NewPlot("", "branch length n", "Δĝ(n)")
+	inset := plots.NewPlot(fmt.Sprintf("zoom: n ≥ %g", zoom), "", "")
+	f := &plots.Figure{Panels: []*plot.Plot{mainP, inset}, Boxes: []plots.Box{{X0: 0, Y0: 0, X1: 1, Y1: 1}, {X0: 0.5, Y0: 0.12, X1: 0.985, Y1: 0.6}}}
 	var nmaxAll float64
 	deltas := map[float64]bool{}
 	for i, c := range cs {
@@ -602,7 +530,7 @@ func buildFig4b(o Options) (*Figure, error) {
 		if len(xs) == 0 {
 			continue
 		}
-		l, err := lineOf(xs, ys, SeriesColor(i), 1.4)
+		l, err := plots.Line(xs, ys, plots.SeriesColor(i), 1.4)
 		if err != nil {
 			return nil, err
 		}
@@ -614,7 +542,7 @@ func buildFig4b(o Options) (*Figure, error) {
 			}
 		}
 		if len(zx) > 1 {
-			lz, err := lineOf(zx, zy, SeriesColor(i), 1.2)
+			lz, err := plots.Line(zx, zy, plots.SeriesColor(i), 1.2)
 			if err != nil {
 				return nil, err
 			}
@@ -624,7 +552,7 @@ func buildFig4b(o Options) (*Figure, error) {
 		label := fmt.Sprintf("%s: n* = none", c.Model)
 		for j := range xs {
 			if math.Abs(ys[j]) < delta {
-				m, err := marker(xs[j], ys[j], SeriesColor(i))
+				m, err := plots.Marker(xs[j], ys[j], plots.SeriesColor(i))
 				if err != nil {
 					return nil, err
 				}
@@ -634,12 +562,12 @@ func buildFig4b(o Options) (*Figure, error) {
 			}
 		}
 		deltas[delta] = true
-		f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.4)}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.SeriesColor(i), 1.4)}})
 	}
 	for d := range deltas {
 		for _, s := range []float64{-d, d} {
 			for _, p := range []*plot.Plot{mainP, inset} {
-				l, err := lineOf([]float64{math.Min(zoom, 2), math.Max(nmaxAll, zoom+1)}, []float64{s, s}, Grey, 1.1, dashed...)
+				l, err := plots.Line([]float64{math.Min(zoom, 2), math.Max(nmaxAll, zoom+1)}, []float64{s, s}, plots.Grey, 1.1, plots.Dashed...)
 				if err != nil {
 					return nil, err
 				}
@@ -651,7 +579,7 @@ func buildFig4b(o Options) (*Figure, error) {
 	for d := range deltas {
 		dl = append(dl, strconv.FormatFloat(d, 'g', -1, 64))
 	}
-	f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("±δ, δ = %s (%s difference)", strings.Join(dl, ", "), cs[0].Result.Difference), Thumbs: []plot.Thumbnailer{legendLine(Grey, 1.1, dashed...)}})
+	f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("±δ, δ = %s (%s difference)", strings.Join(dl, ", "), cs[0].Result.Difference), Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Grey, 1.1, plots.Dashed...)}})
 	inset.X.Min = zoom
 	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5.8*vg.Inch)
 	f.Title = o.TitleOr("Figure 4(b): Δĝ(n), measured with " + modelsLabel(cs))
@@ -660,7 +588,7 @@ func buildFig4b(o Options) (*Figure, error) {
 
 // ---- Figure 10 ------------------------------------------------------------
 
-func buildFig10(o Options) (*Figure, error) {
+func buildFig10(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
@@ -674,24 +602,24 @@ func buildFig10(o Options) (*Figure, error) {
 		return nil, fmt.Errorf("plots: fig10: %w", err)
 	}
 	logX, logY := o.LogXOr(true), o.LogYOr(true)
-	p := NewPlot("", "branch length n", "ĝ(n)")
-	f := &Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
+	p := plots.NewPlot("", "branch length n", "ĝ(n)")
+	f := &plots.Figure{Rows: 1, Cols: 1, Panels: []*plot.Plot{p}}
 	nmax := 2.0
 	for i, c := range cs {
 		xs, ys := series(c.Result.Rows, func(r branch.Row) (float64, bool) { return r.G, r.HasG && (!logY || r.G > 0) })
 		if len(xs) == 0 {
 			continue
 		}
-		l, err := lineOf(xs, ys, SeriesColor(i), 1.4, dashed...)
+		l, err := plots.Line(xs, ys, plots.SeriesColor(i), 1.4, plots.Dashed...)
 		if err != nil {
 			return nil, err
 		}
 		p.Add(l)
 		nmax = math.Max(nmax, xs[len(xs)-1])
-		f.Legend = append(f.Legend, LegendEntry{Label: c.Model, Thumbs: []plot.Thumbnailer{legendLine(SeriesColor(i), 1.4, dashed...)}})
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: c.Model, Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.SeriesColor(i), 1.4, plots.Dashed...)}})
 	}
 	ns, gs := fit.Curve(2, nmax, 100)
-	l, err := lineOf(ns, gs, Blue, 2.6)
+	l, err := plots.Line(ns, gs, plots.Blue, 2.6)
 	if err != nil {
 		return nil, err
 	}
@@ -700,12 +628,12 @@ func buildFig10(o Options) (*Figure, error) {
 	if dropped > 0 {
 		label += fmt.Sprintf(" (%d points ĝ ≤ 0 left out)", dropped)
 	}
-	f.Legend = append(f.Legend, LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{legendLine(Blue, 2.6)}})
+	f.Legend = append(f.Legend, plots.LegendEntry{Label: label, Thumbs: []plot.Thumbnailer{plots.LegendLine(plots.Blue, 2.6)}})
 	if logX {
-		setLogX(p)
+		plots.SetLogX125(p)
 	}
 	if logY {
-		setLogY(p)
+		plots.SetLogY125(p)
 		// A flat ĝ gives an empty y range, which gonum would pad to ≤ 0.
 		if !(p.Y.Max > p.Y.Min*1.01) {
 			v := math.Max(p.Y.Max, 1e-6)
@@ -719,7 +647,7 @@ func buildFig10(o Options) (*Figure, error) {
 
 // ---- The JMLR formulation (spec §1.6) ---------------------------------------
 
-func buildBranchPsi(o Options) (*Figure, error) {
+func buildBranchPsi(o plots.Options) (*plots.Figure, error) {
 	cs, err := selectBranch(o)
 	if err != nil {
 		return nil, err
@@ -743,7 +671,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 		}
 	}
 	// (a) the ψ curves.
-	pa := NewPlot("(a) mean cosines", "branch length n", "ψ")
+	pa := plots.NewPlot("(a) mean cosines", "branch length n", "ψ")
 	for i, s := range []struct {
 		name string
 		xs   []float64
@@ -752,7 +680,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 		if len(s.ys) == 0 {
 			continue
 		}
-		l, err := lineOf(s.xs, s.ys, SeriesColor(i), 1.8)
+		l, err := plots.Line(s.xs, s.ys, plots.SeriesColor(i), 1.8)
 		if err != nil {
 			return nil, err
 		}
@@ -762,7 +690,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 	pa.Legend.Top = false
 	pa.Legend.Padding = vg.Points(3)
 	// (b) distance and bound.
-	pb := NewPlot("(b) distance and bound", "branch length n", "‖Σ(h^A − h^B)‖")
+	pb := plots.NewPlot("(b) distance and bound", "branch length n", "‖Σ(h^A − h^B)‖")
 	var band plotter.XYs
 	for i := range ns {
 		band = append(band, plotter.XY{X: ns[i], Y: hi[i]})
@@ -774,12 +702,12 @@ func buildBranchPsi(o Options) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	poly.Color, poly.LineStyle.Width = color.NRGBA{R: LightBlue.R, G: LightBlue.G, B: LightBlue.B, A: 90}, 0
-	ld, err := lineOf(ns, dist, Blue, 2)
+	poly.Color, poly.LineStyle.Width = color.NRGBA{R: plots.LightBlue.R, G: plots.LightBlue.G, B: plots.LightBlue.B, A: 90}, 0
+	ld, err := plots.Line(ns, dist, plots.Blue, 2)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := lineOf(ns, bound, Red, 2, dashed...)
+	lb, err := plots.Line(ns, bound, plots.Red, 2, plots.Dashed...)
 	if err != nil {
 		return nil, err
 	}
@@ -790,13 +718,13 @@ func buildBranchPsi(o Options) (*Figure, error) {
 	pb.Legend.Padding = vg.Points(3)
 	pb.Y.Min = 0
 	// (c) the balance ratio.
-	pc := NewPlot("(c) ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB−ψ_AB))", "branch length n", "ρ(n)")
+	pc := plots.NewPlot("(c) ρ(n) = (1−ψ_equal)/((n−1)(ψ_AABB−ψ_AB))", "branch length n", "ρ(n)")
 	if len(rx) > 0 {
-		l, err := lineOf(rx, rho, SeriesColor(3), 1.8)
+		l, err := plots.Line(rx, rho, plots.SeriesColor(3), 1.8)
 		if err != nil {
 			return nil, err
 		}
-		one, err := lineOf([]float64{rx[0], rx[len(rx)-1]}, []float64{1, 1}, Grey, 1.2, dashed...)
+		one, err := plots.Line([]float64{rx[0], rx[len(rx)-1]}, []float64{1, 1}, plots.Grey, 1.2, plots.Dashed...)
 		if err != nil {
 			return nil, err
 		}
@@ -804,7 +732,7 @@ func buildBranchPsi(o Options) (*Figure, error) {
 		if ps.Balance > 0 {
 			for i := range rx {
 				if int(rx[i]) == ps.Balance {
-					m, err := marker(rx[i], rho[i], Red)
+					m, err := plots.Marker(rx[i], rho[i], plots.Red)
 					if err != nil {
 						return nil, err
 					}
@@ -813,10 +741,10 @@ func buildBranchPsi(o Options) (*Figure, error) {
 				}
 			}
 		}
-		setLogY(pc)
+		plots.SetLogY125(pc)
 	}
 	w, h := o.SizeOr(15*vg.Inch, 5*vg.Inch)
-	f := &Figure{Rows: 1, Cols: 3, Panels: []*plot.Plot{pa, pb, pc}, Width: w, Height: h}
+	f := &plots.Figure{Rows: 1, Cols: 3, Panels: []*plot.Plot{pa, pb, pc}, Width: w, Height: h}
 	f.Title = o.TitleOr(fmt.Sprintf("JMLR formulation (spec §1.6), measured with %s (%d pairs)", c.Model, c.Result.Pairs))
 	return f, nil
 }

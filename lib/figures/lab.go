@@ -1,8 +1,7 @@
-package plots
+package figures
 
 import (
 	"fmt"
-	"image"
 	"image/color"
 	"math"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 // Figures of notebook 40 ("the scaling lab"): examples of the synthetic
@@ -29,16 +29,16 @@ func init() {
 		Build:   buildLabLoss})
 	Register(Spec{ID: "lab-fig8", Paper: "Figure 8 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Question Queries, all questions and per kind",
 		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
-		Build:   func(o Options) (*Figure, error) { return buildLabFits(o, lab.Configs()[0], "lab-fig8") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabFits(o, lab.Configs()[0], "lab-fig8") }})
 	Register(Spec{ID: "lab-fig9", Paper: "Figure 9 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Queries (ft), all questions and per kind",
 		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
-		Build:   func(o Options) (*Figure, error) { return buildLabFits(o, lab.Configs()[2], "lab-fig9") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabFits(o, lab.Configs()[2], "lab-fig9") }})
 	Register(Spec{ID: "lab-fig11", Paper: "Figure 11 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per N, local and global questions",
 		Options: `SetLabResult`,
-		Build:   func(o Options) (*Figure, error) { return buildLabDiffs(o, lab.Configs()[2], "lab-fig11") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabDiffs(o, lab.Configs()[2], "lab-fig11") }})
 	Register(Spec{ID: "lab-fig12", Paper: "Figure 12 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries) per N (same weights, question dropped), local and global questions",
 		Options: `SetLabResult`,
-		Build:   func(o Options) (*Figure, error) { return buildLabDiffs(o, lab.Configs()[1], "lab-fig12") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabDiffs(o, lab.Configs()[1], "lab-fig12") }})
 }
 
 var (
@@ -81,7 +81,7 @@ func labResult() (*lab.Result, string, error) {
 	return labDemo, "untrained demo", labDemoErr
 }
 
-func buildLabTask(o Options) (*Figure, error) {
+func buildLabTask(o plots.Options) (*plots.Figure, error) {
 	task := lab.LabTask()
 	p := func(name string, def float64) float64 { return o.ParamOr(name, def)[0] }
 	task.Grid, task.Objects, task.ImageSize = int(p("grid", float64(task.Grid))), int(p("objects", float64(task.Objects))), int(p("size", float64(task.ImageSize)))
@@ -100,9 +100,9 @@ func buildLabTask(o Options) (*Figure, error) {
 	for _, s := range samples {
 		q := s.Questions[0]
 		pl := plot.New()
-		pl.Title.Text = wrapWords(fmt.Sprintf("[%s] %s", q.Kind, q.Question), 30) + "\n→ " + q.Answer
-		pl.Title.TextStyle.Font.Size = TickSize
-		img := upscale(s.Image, max(1, 192/task.ImageSize))
+		pl.Title.Text = plots.WrapWords(fmt.Sprintf("[%s] %s", q.Kind, q.Question), 30) + "\n→ " + q.Answer
+		pl.Title.TextStyle.Font.Size = plots.TickSize
+		img := plots.Upscale(s.Image, max(1, 192/task.ImageSize))
 		pl.Add(plotter.NewImage(img, 0, 0, 1, 1))
 		pl.HideAxes()
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = 0, 1, 0, 1
@@ -114,7 +114,7 @@ func buildLabTask(o Options) (*Figure, error) {
 		objects = fmt.Sprintf("%d–%d", task.MinObjects, task.Objects)
 	}
 	title := fmt.Sprintf("Scaling-lab task: %d×%d grid, %s objects of %d shape(s), %d px", task.Grid, task.Grid, objects, task.Shapes, task.ImageSize)
-	f := GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
+	f := plots.GridOf("", o.TitleOr(title), panels, cols, 2.6*vg.Inch, 3.3*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil
 }
@@ -132,43 +132,12 @@ func shortCfg(c string) string {
 	return c
 }
 
-// wrapWords breaks s into lines of at most width characters at spaces.
-func wrapWords(s string, width int) string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(w) > width {
-			lines = append(lines, line)
-			line = w
-			continue
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
-	}
-	return strings.Join(append(lines, line), "\n")
-}
-
-// upscale enlarges an image by nearest neighbour so that small task images
-// stay crisp in the figure.
-func upscale(src *image.RGBA, k int) *image.RGBA {
-	b := src.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
-	for y := range b.Dy() * k {
-		for x := range b.Dx() * k {
-			dst.SetRGBA(x, y, src.RGBAAt(b.Min.X+x/k, b.Min.Y+y/k))
-		}
-	}
-	return dst
-}
-
-func buildLabLoss(o Options) (*Figure, error) {
+func buildLabLoss(o plots.Options) (*plots.Figure, error) {
 	res, label, err := labResult()
 	if err != nil {
 		return nil, fmt.Errorf("plots: lab-loss: %w", err)
 	}
-	p := NewPlot("", "step", "training loss (cross-entropy of the answer word)")
+	p := plots.NewPlot("", "step", "training loss (cross-entropy of the answer word)")
 	var first uint64
 	found := false
 	for _, r := range res.Runs {
@@ -185,50 +154,36 @@ func buildLabLoss(o Options) (*Figure, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses")
 	}
-	var legend []LegendEntry
+	var legend []plots.LegendEntry
 	for i, r := range runs {
 		xy := make(plotter.XYs, len(r.Losses))
-		for s, l := range smooth(r.Losses, 10) {
+		for s, l := range plots.Smooth(r.Losses, 10) {
 			xy[s] = plotter.XY{X: float64(s + 1), Y: l}
 		}
 		l, err := plotter.NewLine(xy)
 		if err != nil {
 			return nil, err
 		}
-		l.Color, l.Width = Shade(Blue, i, len(runs)), vg.Points(1.5) // light (small N) to full blue (largest N)
+		l.Color, l.Width = plots.Shade(plots.Blue, i, len(runs)), vg.Points(1.5) // light (small N) to full blue (largest N)
 		p.Add(l)
-		legend = append(legend, LegendEntry{Label: fmt.Sprintf("N = %d", r.N), Thumbs: []plot.Thumbnailer{l}})
+		legend = append(legend, plots.LegendEntry{Label: fmt.Sprintf("N = %d", r.N), Thumbs: []plot.Thumbnailer{l}})
 	}
 	if o.LogYOr(false) {
-		SetLogY(p)
+		plots.SetLogY(p)
 	}
-	f := Single("", p, 0, 0)
+	f := plots.Single("", p, 0, 0)
 	f.Title = o.TitleOr(fmt.Sprintf("Lab, VQQ: training loss (moving average of 10 steps), seed %d — %s", first, label))
 	f.Legend = legend
 	f.Width, f.Height = o.SizeOr(10*vg.Inch, 5*vg.Inch)
 	return f, nil
 }
 
-// smooth is a trailing moving average over k values.
-func smooth(v []float64, k int) []float64 {
-	out := make([]float64, len(v))
-	s := 0.0
-	for i, x := range v {
-		s += x
-		if i >= k {
-			s -= v[i-k]
-		}
-		out[i] = s / float64(min(i+1, k))
-	}
-	return out
-}
-
-func buildLabFits(o Options, def, id string) (*Figure, error) {
+func buildLabFits(o plots.Options, def, id string) (*plots.Figure, error) {
 	res, label, err := labResult()
 	if err != nil {
 		return nil, fmt.Errorf("plots: %s: %w", id, err)
 	}
-	cfgs, err := Select("configuration", lab.Configs(), o.Configs)
+	cfgs, err := plots.Select("configuration", lab.Configs(), o.Configs)
 	if err != nil {
 		return nil, err
 	}
@@ -237,10 +192,10 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 	}
 	logX := o.LogXOr(true)
 	var panels []*plot.Plot
-	var legend []LegendEntry
+	var legend []plots.LegendEntry
 	for _, kind := range []string{"all", "local", "global"} {
 		title := map[string]string{"all": "all questions", "local": "local questions", "global": "global questions"}[kind]
-		p := NewPlot("", "N", "accuracy")
+		p := plots.NewPlot("", "N", "accuracy")
 		for ci, cfg := range cfgs {
 			ns, ps := res.Curve(cfg, kind)
 			if len(ns) == 0 {
@@ -258,7 +213,7 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 			s.GlyphStyle = draw.GlyphStyle{Color: pc, Radius: vg.Points(3.2), Shape: draw.CircleGlyph{}}
 			p.Add(s)
 			if ci == 0 && kind == "all" {
-				legend = append(legend, LegendEntry{Label: "seed-averaged accuracy", Thumbs: []plot.Thumbnailer{s}})
+				legend = append(legend, plots.LegendEntry{Label: "seed-averaged accuracy", Thumbs: []plot.Thumbnailer{s}})
 			}
 			f, ok := res.Fits[cfg], true
 			if kind != "all" {
@@ -277,7 +232,7 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 				l.Color, l.Width = lc, vg.Points(1.8)
 				p.Add(l)
 				if kind == "all" {
-					legend = append(legend, LegendEntry{Label: fmt.Sprintf("%s: (c/N)^α, α = %s", cfg, minus(fmt.Sprintf("%.3f", f.Alpha))),
+					legend = append(legend, plots.LegendEntry{Label: fmt.Sprintf("%s: (c/N)^α, α = %s", cfg, minus(fmt.Sprintf("%.3f", f.Alpha))),
 						Thumbs: []plot.Thumbnailer{l}})
 				}
 				if len(cfgs) == 1 {
@@ -286,10 +241,10 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 			}
 		}
 		p.Title.Text = title
-		p.Title.TextStyle.Font.Size = LabelSize
-		p.Y.Tick.Marker = NiceTicks{N: 4}
+		p.Title.TextStyle.Font.Size = plots.LabelSize
+		p.Y.Tick.Marker = plots.NiceTicks{N: 4}
 		if logX {
-			SetNAxis(p, 1)
+			plots.SetNAxis(p, 1)
 		}
 		panels = append(panels, p)
 	}
@@ -297,13 +252,13 @@ func buildLabFits(o Options, def, id string) (*Figure, error) {
 	for i, c := range cfgs {
 		short[i] = shortCfg(c)
 	}
-	f := GridOf("", o.TitleOr(fmt.Sprintf("Lab: accuracy against N, %s — %s", strings.Join(short, ", "), label)), panels, 3, 4*vg.Inch, 3.6*vg.Inch)
+	f := plots.GridOf("", o.TitleOr(fmt.Sprintf("Lab: accuracy against N, %s — %s", strings.Join(short, ", "), label)), panels, 3, 4*vg.Inch, 3.6*vg.Inch)
 	f.Legend = legend
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height+0.4*vg.Inch)
 	return f, nil
 }
 
-func buildLabDiffs(o Options, other, id string) (*Figure, error) {
+func buildLabDiffs(o plots.Options, other, id string) (*plots.Figure, error) {
 	res, label, err := labResult()
 	if err != nil {
 		return nil, fmt.Errorf("plots: %s: %w", id, err)
@@ -322,8 +277,8 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 		if len(vals) == 0 {
 			return nil, fmt.Errorf("plots: %s: no %s differences", id, kind)
 		}
-		p := NewPlot(fmt.Sprintf("%s questions: mean ΔP = %s", kind, minus(fmt.Sprintf("%+.3f", res.MeanDiff(other, kind)))), "N", "ΔP (accuracy)")
-		p.Title.TextStyle.Font.Size = LabelSize
+		p := plots.NewPlot(fmt.Sprintf("%s questions: mean ΔP = %s", kind, minus(fmt.Sprintf("%+.3f", res.MeanDiff(other, kind)))), "N", "ΔP (accuracy)")
+		p.Title.TextStyle.Font.Size = plots.LabelSize
 		pos, neg := make(plotter.Values, len(vals)), make(plotter.Values, len(vals))
 		for i, v := range vals {
 			if v >= 0 {
@@ -337,9 +292,9 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 			if err != nil {
 				return nil, err
 			}
-			b.Color, b.LineStyle.Width = Green, 0
+			b.Color, b.LineStyle.Width = plots.Green, 0
 			if i == 1 {
-				b.Color = Red
+				b.Color = plots.Red
 			}
 			p.Add(b)
 		}
@@ -371,7 +326,7 @@ func buildLabDiffs(o Options, other, id string) (*Figure, error) {
 		p.Y.Min, p.Y.Max = lo, hi
 	}
 	title := fmt.Sprintf("Lab: ΔP = P(%s) − P(%s) — %s", shortCfg(vqq), shortCfg(other), label)
-	f := GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
+	f := plots.GridOf("", o.TitleOr(title), panels, 2, 4.5*vg.Inch, 3.8*vg.Inch)
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	return f, nil
 }

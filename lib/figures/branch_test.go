@@ -1,10 +1,11 @@
-package plots
+package figures
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 // constCurve is an estimate whose differences are identical steps in every
@@ -37,7 +38,7 @@ func TestBranchFiguresWithSetData(t *testing.T) {
 	SetBranchCurves(constCurve(t, "A", 20), constCurve(t, "B", 30))
 	defer SetBranchCurves()
 	for _, id := range []string{"fig3a", "fig3b", "fig4a", "fig4b", "fig10", "fig14", "branch-psi"} {
-		f, err := Build(id, Configs("B", "A"))
+		f, err := Build(id, plots.Configs("B", "A"))
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
@@ -49,10 +50,10 @@ func TestBranchFiguresWithSetData(t *testing.T) {
 	if strings.Contains(f.Title, "toy") || !strings.Contains(f.Title, "A, B") {
 		t.Errorf("title %q does not name the models that drew it", f.Title)
 	}
-	if _, err := Build("fig3a", Configs("C")); err == nil || !strings.Contains(err.Error(), `unknown model "C"`) {
+	if _, err := Build("fig3a", plots.Configs("C")); err == nil || !strings.Contains(err.Error(), `unknown model "C"`) {
 		t.Errorf("unknown model: %v", err)
 	}
-	if _, err := Build("fig3a", Param("minpairs", 4)); err == nil || !strings.Contains(err.Error(), "lower minpairs") {
+	if _, err := Build("fig3a", plots.Param("minpairs", 4)); err == nil || !strings.Contains(err.Error(), "lower minpairs") {
 		t.Errorf("minpairs above the pair count: %v", err)
 	}
 }
@@ -71,7 +72,7 @@ func TestBranchFiguresDefaultAreToy(t *testing.T) {
 	if err != nil || !strings.Contains(f.Title, "toy model") {
 		t.Errorf("default title %v %v", f, err)
 	}
-	if _, err := Build("fig1", Param("branches", 1)); err == nil {
+	if _, err := Build("fig1", plots.Param("branches", 1)); err == nil {
 		t.Errorf("fig1 with one branch accepted")
 	}
 }

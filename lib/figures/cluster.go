@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -11,19 +11,20 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 func init() {
 	opts := `Metrics(...) (default: the 18 of Table 1); Param("k", 4) number of clusters; Param("seed", 1) K-means seed; LogX(false)`
 	Register(Spec{ID: "fig16", Paper: "Figure 16", Options: opts,
 		Caption: "Min–max normalised scores over N in four K-means clusters, Vision Question Queries (App. E)",
-		Build:   func(o Options) (*Figure, error) { return buildClusters(o, paperdata.VQQ, "Figure 16") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildClusters(o, paperdata.VQQ, "Figure 16") }})
 	Register(Spec{ID: "fig17", Paper: "Figure 17", Options: opts,
 		Caption: "Min–max normalised scores over N in four K-means clusters, Vision Queries (ft) (App. E)",
-		Build:   func(o Options) (*Figure, error) { return buildClusters(o, paperdata.VQFT, "Figure 17") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildClusters(o, paperdata.VQFT, "Figure 17") }})
 }
 
-func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, error) {
+func buildClusters(o plots.Options, def paperdata.Config, paperName string) (*plots.Figure, error) {
 	metrics, err := resolveMetrics(o.Metrics, paperdata.Table1Metrics())
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, 
 	}
 	logX := o.LogXOr(true)
 	var panels []*plot.Plot
-	var boxes []Box
+	var boxes []plots.Box
 	cols := 2
 	if len(clusters) == 1 {
 		cols = 1
@@ -60,10 +61,10 @@ func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, 
 		if len(cl.Members) != 1 {
 			title += "s"
 		}
-		p := NewPlot(title, "N", "(P − min) / (max − min)")
-		p.Title.TextStyle.Font.Size = LabelSize
+		p := plots.NewPlot(title, "N", "(P − min) / (max − min)")
+		p.Title.TextStyle.Font.Size = plots.LabelSize
 		legend := plot.NewLegend()
-		legend.TextStyle.Font.Size = TickSize + 0.5
+		legend.TextStyle.Font.Size = plots.TickSize + 0.5
 		for mi, m := range cl.Members {
 			pts := make(plotter.XYs, len(m.N))
 			for i := range m.N {
@@ -73,7 +74,7 @@ func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, 
 			if err != nil {
 				return nil, err
 			}
-			col, shape := distinctStyle(mi)
+			col, shape := plots.DistinctStyle(mi)
 			lp.Color, lp.Width = col, vg.Points(1.2)
 			sp.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: shape}
 			p.Add(lp, sp)
@@ -91,41 +92,20 @@ func buildClusters(o Options, def paperdata.Config, paperName string) (*Figure, 
 		p.Add(cen)
 		legend.Add("cluster mean", cen)
 		p.Y.Min, p.Y.Max = -0.03, 1.03
-		p.Y.Tick.Marker = NiceTicks{N: 5}
+		p.Y.Tick.Marker = plots.NiceTicks{N: 5}
 		if logX {
-			SetNAxis(p, 0)
+			plots.SetNAxis(p, 0)
 		}
 		// The panel takes the left 64% of its cell; its legend the rest.
 		r, c := ci/cols, ci%cols
 		x0, w := float64(c)/float64(cols), 1/float64(cols)
 		y1 := 1 - float64(r)/float64(rows)
 		y0 := y1 - 1/float64(rows)
-		panels = append(panels, p, legendPanel(legend))
-		boxes = append(boxes, Box{X0: x0, Y0: y0, X1: x0 + 0.64*w, Y1: y1}, Box{X0: x0 + 0.64*w, Y0: y0, X1: x0 + w, Y1: y1})
+		panels = append(panels, p, plots.LegendPanel(legend))
+		boxes = append(boxes, plots.Box{X0: x0, Y0: y0, X1: x0 + 0.64*w, Y1: y1}, plots.Box{X0: x0 + 0.64*w, Y0: y0, X1: x0 + w, Y1: y1})
 	}
-	f := &Figure{Title: o.TitleOr(fmt.Sprintf("%s: min–max normalised scores over N, K-means with k = %d, %s", paperName, int(k), cfgs[0])),
+	f := &plots.Figure{Title: o.TitleOr(fmt.Sprintf("%s: min–max normalised scores over N, K-means with k = %d, %s", paperName, int(k), cfgs[0])),
 		Panels: panels, Boxes: boxes}
 	f.Width, f.Height = o.SizeOr(vg.Length(7.5*float64(cols))*vg.Inch, vg.Length(0.5+3.6*float64(rows))*vg.Inch)
 	return f, nil
-}
-
-// legendPanel returns a plot that draws only the given legend, at its top
-// left: a legend beside a panel instead of over its curves.
-func legendPanel(l plot.Legend) *plot.Plot {
-	p := plot.New()
-	p.HideAxes()
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-	l.Top, l.Left = true, true
-	l.YOffs = -vg.Points(16)
-	p.Legend = l
-	return p
-}
-
-// distinctStyle returns a colour and marker for the i-th of many lines in
-// one panel: seven well-separated colours (the style's yellow is too pale
-// for thin lines), then the same colours with another marker.
-func distinctStyle(i int) (plotColor, draw.GlyphDrawer) {
-	colors := []int{0, 1, 2, 3, 4, 5, 6}
-	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
-	return Series[colors[i%len(colors)]], shapes[(i/len(colors))%len(shapes)]
 }

@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -9,67 +9,20 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 func init() {
 	opts := `Metrics(...) (default: the 18 of Table 1); Configs(a, b) compare other configurations (ΔP = P_a − P_b)`
 	Register(Spec{ID: "fig11", Paper: "Figure 11", Options: opts,
 		Caption: "ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per metric and N: green > 0, red < 0, darker = larger N",
-		Build:   func(o Options) (*Figure, error) { return buildDiffBars(o, paperdata.VQFT, "Figure 11") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildDiffBars(o, paperdata.VQFT, "Figure 11") }})
 	Register(Spec{ID: "fig12", Paper: "Figure 12", Options: opts,
 		Caption: "ΔP = P(Vision Question Queries) − P(Vision Queries) per metric and N: green > 0, red < 0, darker = larger N",
-		Build:   func(o Options) (*Figure, error) { return buildDiffBars(o, paperdata.VQ, "Figure 12") }})
-}
-
-// hBar is one horizontal bar from 0 to V at height Y.
-type hBar struct {
-	Y, V  float64
-	Color color.Color
-}
-
-// hBars is a plot.Plotter of horizontal bars of a common thickness (in y
-// data units), each with its own colour.
-type hBars struct {
-	Bars      []hBar
-	Thickness float64
-}
-
-// Plot implements plot.Plotter.
-func (h *hBars) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	for _, b := range h.Bars {
-		x0, x1 := trX(0), trX(b.V)
-		y0, y1 := trY(b.Y-h.Thickness/2), trY(b.Y+h.Thickness/2)
-		poly := c.ClipPolygonXY([]vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
-		c.FillPolygon(b.Color, poly)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (h *hBars) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, xmax = 0, 0
-	ymin, ymax = math.Inf(1), math.Inf(-1)
-	for _, b := range h.Bars {
-		xmin, xmax = math.Min(xmin, b.V), math.Max(xmax, b.V)
-		ymin, ymax = math.Min(ymin, b.Y-h.Thickness/2), math.Max(ymax, b.Y+h.Thickness/2)
-	}
-	return xmin, xmax, ymin, ymax
-}
-
-// swatch is a legend thumbnail: a row of filled colour boxes.
-type swatch []color.Color
-
-// Thumbnail implements plot.Thumbnailer.
-func (s swatch) Thumbnail(c *draw.Canvas) {
-	w := (c.Max.X - c.Min.X) / vg.Length(len(s))
-	for i, col := range s {
-		x0 := c.Min.X + w*vg.Length(i)
-		c.FillPolygon(col, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x0 + w, Y: c.Min.Y}, {X: x0 + w, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
-	}
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildDiffBars(o, paperdata.VQ, "Figure 12") }})
 }
 
 // diffGroup is one panel of Figures 11-12.
@@ -125,7 +78,7 @@ func groupDiffs(ds []analysis.DiffSeries) []diffGroup {
 	return out
 }
 
-func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure, error) {
+func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*plots.Figure, error) {
 	metrics, err := resolveMetrics(o.Metrics, paperdata.Table1Metrics())
 	if err != nil {
 		return nil, err
@@ -147,19 +100,19 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 	var panels []*plot.Plot
 	var big, small []int // panel indexes by kind, for the layout
 	for gi, g := range groups {
-		p := NewPlot(g.title, xLabel, "")
-		p.Title.TextStyle.Font.Size = LabelSize
-		bars := &hBars{Thickness: 0.8}
+		p := plots.NewPlot(g.title, xLabel, "")
+		p.Title.TextStyle.Font.Size = plots.LabelSize
+		bars := &plots.HBars{Thickness: 0.8}
 		var ticks []plot.Tick
 		block := float64(nN) + 2 // ten bars and a gap
 		for j, d := range g.series {
 			base := float64(len(g.series)-1-j) * block
 			for k := range d.Delta { // k = 0 is N = 1, drawn lowest in the block
-				c := Shade(Green, k, nN)
+				c := plots.Shade(plots.Green, k, nN)
 				if d.Delta[k] < 0 {
-					c = Shade(Red, k, nN)
+					c = plots.Shade(plots.Red, k, nN)
 				}
-				bars.Bars = append(bars.Bars, hBar{Y: base + float64(k), V: d.Delta[k], Color: c})
+				bars.Bars = append(bars.Bars, plots.HBar{Y: base + float64(k), V: d.Delta[k], Color: c})
 			}
 			if len(g.series) == 1 { // one metric: label every bar with its N
 				for k, n := range d.N {
@@ -172,7 +125,7 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 		}
 		p.Add(bars)
 		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-		p.Y.Tick.Label.Font.Size = TickSize
+		p.Y.Tick.Label.Font.Size = plots.TickSize
 		p.Y.Padding = 0
 		// A vertical line at ΔP = 0.
 		_, _, ymin, ymax := bars.DataRange()
@@ -197,17 +150,17 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 	if len(o.Configs) > 0 {
 		title = fmt.Sprintf("ΔP = P(%s) − P(%s) per metric and N", cfgs[0], cfgs[1])
 	}
-	f := &Figure{Title: o.TitleOr(title),
+	f := &plots.Figure{Title: o.TitleOr(title),
 		Panels: panels}
 	// Layout: single-metric large-scale panels stacked in a narrow left
 	// column, the others side by side.
-	f.Boxes = make([]Box, len(panels))
+	f.Boxes = make([]plots.Box, len(panels))
 	left := 0.0
 	if len(big) > 0 {
 		left = 0.3
 		for i, pi := range big {
 			h := 1 / float64(len(big))
-			f.Boxes[pi] = Box{X0: 0, Y0: 1 - h*float64(i+1), X1: left, Y1: 1 - h*float64(i)}
+			f.Boxes[pi] = plots.Box{X0: 0, Y0: 1 - h*float64(i+1), X1: left, Y1: 1 - h*float64(i)}
 		}
 	}
 	rows := 0
@@ -218,14 +171,14 @@ func buildDiffBars(o Options, other paperdata.Config, paperName string) (*Figure
 		// Heights follow the number of metrics, so bars keep one thickness.
 		w := (1 - left) / float64(len(small))
 		h := 0.15 + 0.85*float64(len(groups[pi].series))/float64(rows)
-		f.Boxes[pi] = Box{X0: left + w*float64(i), Y0: 1 - h, X1: left + w*float64(i+1), Y1: 1}
+		f.Boxes[pi] = plots.Box{X0: left + w*float64(i), Y0: 1 - h, X1: left + w*float64(i+1), Y1: 1}
 	}
 	f.Width, f.Height = o.SizeOr(15*vg.Inch, vg.Length(math.Max(5.5, 1.6+0.95*float64(rows)))*vg.Inch)
-	var greens, reds swatch
+	var greens, reds plots.Swatch
 	for k := range nN {
-		greens, reds = append(greens, Shade(Green, k, nN)), append(reds, Shade(Red, k, nN))
+		greens, reds = append(greens, plots.Shade(plots.Green, k, nN)), append(reds, plots.Shade(plots.Red, k, nN))
 	}
-	f.Legend = []LegendEntry{
+	f.Legend = []plots.LegendEntry{
 		{Label: fmt.Sprintf("ΔP > 0 (%s higher)", cfgs[0].Short()), Thumbs: []plot.Thumbnailer{greens}},
 		{Label: fmt.Sprintf("ΔP < 0 (%s higher)", cfgs[1].Short()), Thumbs: []plot.Thumbnailer{reds}},
 		{Label: "each metric: 10 bars, N = 768 (top, darkest) … N = 1 (bottom, lightest)"},

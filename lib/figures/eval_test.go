@@ -1,10 +1,11 @@
-package plots
+package figures
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
 func TestEvalSweepFigure(t *testing.T) {
@@ -25,7 +26,7 @@ func TestEvalSweepFigure(t *testing.T) {
 	if len(f.Panels) != 1 || !strings.Contains(f.Title, "mine.csv") || len(f.Legend) != 4 {
 		t.Errorf("%d panels, title %q, %d legend entries; want 1 (the Table-1 metric), naming mine.csv, 4", len(f.Panels), f.Title, len(f.Legend))
 	}
-	f, err = Build("eval-sweep", Metrics("Overall@MMStar", "accuracy@Lab"))
+	f, err = Build("eval-sweep", plots.Metrics("Overall@MMStar", "accuracy@Lab"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestEvalSweepFigure(t *testing.T) {
 	if _, err := f.Render("png"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build("eval-sweep", Metrics("Overall@SEEDBench IMG")); err == nil || !strings.Contains(err.Error(), "Overall@MMStar") {
+	if _, err := Build("eval-sweep", plots.Metrics("Overall@SEEDBench IMG")); err == nil || !strings.Contains(err.Error(), "Overall@MMStar") {
 		t.Errorf("unknown metric: err = %v, want one listing the metrics present", err)
 	}
 	// Without results the paper's side is drawn and the title says what to run.

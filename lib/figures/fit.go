@@ -1,4 +1,4 @@
-package plots
+package figures
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
@@ -20,20 +21,20 @@ func init() {
 		`Param("drop", 1) leave these N out of the fit (drawn as open circles); LogX(false) linear N axis; LogY(true)`
 	Register(Spec{ID: "fig8", Paper: "Figure 8", Options: opts,
 		Caption: "Scaling law (c/N)^α fitted to each metric, Vision Question Queries: Appendix D points and the fit, x-axis log₂ N",
-		Build:   func(o Options) (*Figure, error) { return buildScalingFits(o, paperdata.VQQ, "Figure 8") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildScalingFits(o, paperdata.VQQ, "Figure 8") }})
 	Register(Spec{ID: "fig9", Paper: "Figure 9", Options: opts,
 		Caption: "Scaling law (c/N)^α fitted to each metric, Vision Queries (ft): Appendix D points and the fit, x-axis log₂ N",
-		Build:   func(o Options) (*Figure, error) { return buildScalingFits(o, paperdata.VQFT, "Figure 9") }})
+		Build:   func(o plots.Options) (*plots.Figure, error) { return buildScalingFits(o, paperdata.VQFT, "Figure 9") }})
 }
 
 // fitColors returns the point and line colours of the i-th configuration:
 // the paper's light/dark blue for the first, series colours after it.
 func fitColors(i int) (points, line color.Color) {
 	if i == 0 {
-		return LightBlue, Blue
+		return plots.LightBlue, plots.Blue
 	}
-	c := SeriesColor(i).(color.RGBA)
-	return Shade(c, 1, 3), c
+	c := plots.SeriesColor(i).(color.RGBA)
+	return plots.Shade(c, 1, 3), c
 }
 
 // FitPoints fits (c/N)^α to one metric's Appendix D points for cfg, leaving
@@ -60,7 +61,7 @@ func FitPoints(cfg paperdata.Config, m paperdata.Metric, drop []float64) (fit sc
 	return fit, used, dropped, nil
 }
 
-func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figure, error) {
+func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (*plots.Figure, error) {
 	metrics, err := resolveMetrics(o.Metrics, paperdata.Table1Metrics())
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figur
 	var panels []*plot.Plot
 	for _, m := range metrics {
 		title := MetricLabel(m)
-		p := NewPlot("", "N", "")
+		p := plots.NewPlot("", "N", "")
 		for ci, cfg := range cfgs {
 			fit, used, dropped, err := FitPoints(cfg, m, drop)
 			if err != nil {
@@ -113,13 +114,13 @@ func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figur
 			}
 		}
 		p.Title.Text = title
-		p.Title.TextStyle.Font.Size = LabelSize
-		p.Y.Tick.Marker = NiceTicks{N: 4}
+		p.Title.TextStyle.Font.Size = plots.LabelSize
+		p.Y.Tick.Marker = plots.NiceTicks{N: 4}
 		if logX {
-			SetNAxis(p, 2)
+			plots.SetNAxis(p, 2)
 		}
 		if logY {
-			SetLogY(p)
+			plots.SetLogY(p)
 		}
 		panels = append(panels, p)
 	}
@@ -142,7 +143,7 @@ func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figur
 	if len(cfgs) > 1 {
 		title = "P(N) = (c/N)^α fitted to Appendix D"
 	}
-	f := GridOf("", o.TitleOr(title), panels, cols, 2.45*vg.Inch, 2.35*vg.Inch)
+	f := plots.GridOf("", o.TitleOr(title), panels, cols, 2.45*vg.Inch, 2.35*vg.Inch)
 	f.Height += 0.35 * vg.Inch
 	f.Width, f.Height = o.SizeOr(f.Width, f.Height)
 	for ci, cfg := range cfgs {
@@ -152,13 +153,13 @@ func buildScalingFits(o Options, def paperdata.Config, paperName string) (*Figur
 		l := plotter.NewFunction(nil)
 		l.Color, l.Width = lc, vg.Points(1.8)
 		f.Legend = append(f.Legend,
-			LegendEntry{Label: cfg.Short() + ": Appendix D score", Thumbs: []plot.Thumbnailer{s}},
-			LegendEntry{Label: cfg.Short() + ": fit (c/N)^α", Thumbs: []plot.Thumbnailer{l}})
+			plots.LegendEntry{Label: cfg.Short() + ": Appendix D score", Thumbs: []plot.Thumbnailer{s}},
+			plots.LegendEntry{Label: cfg.Short() + ": fit (c/N)^α", Thumbs: []plot.Thumbnailer{l}})
 	}
 	if len(drop) > 0 {
 		d, _ := plotter.NewScatter(plotter.XYs{{}})
-		d.GlyphStyle = draw.GlyphStyle{Color: Blue, Radius: vg.Points(3.2), Shape: draw.RingGlyph{}}
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("left out of the fit (N = %v)", drop), Thumbs: []plot.Thumbnailer{d}})
+		d.GlyphStyle = draw.GlyphStyle{Color: plots.Blue, Radius: vg.Points(3.2), Shape: draw.RingGlyph{}}
+		f.Legend = append(f.Legend, plots.LegendEntry{Label: fmt.Sprintf("left out of the fit (N = %v)", drop), Thumbs: []plot.Thumbnailer{d}})
 	}
 	_ = rows
 	return f, nil

@@ -1,25 +1,26 @@
-package plots
+package figures
 
 import (
 	"testing"
 
+	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/train"
 )
 
 func TestFusionFigures(t *testing.T) {
-	for _, opts := range [][]Option{nil, {Param("N", 1), Configs("vq")}, {Param("N", 16), Param("vision", 0)}} {
+	for _, opts := range [][]plots.Option{nil, {plots.Param("N", 1), plots.Configs("vq")}, {plots.Param("N", 16), plots.Param("vision", 0)}} {
 		if _, err := Build("fig6", opts...); err != nil {
 			t.Errorf("fig6 %v: %v", opts, err)
 		}
 	}
-	for _, bad := range [][]Option{{Param("N", 0)}, {Param("N", 2.5)}, {Configs("sideways")}, {Configs("vq", "vqq")}} {
+	for _, bad := range [][]plots.Option{{plots.Param("N", 0)}, {plots.Param("N", 2.5)}, {plots.Configs("sideways")}, {plots.Configs("vq", "vqq")}} {
 		if _, err := Build("fig6", bad...); err == nil {
 			t.Errorf("fig6: want an error for bad options")
 		}
 	}
 	SetTrainingRuns(TrainingRun{Label: "a", Log: []train.StepLog{{Step: 1, Loss: 3, GradNorm: 2}, {Step: 2, Loss: 2, GradNorm: 1}}})
 	defer SetTrainingRuns()
-	f, err := Build("fig15", LogY(true))
+	f, err := Build("fig15", plots.LogY(true))
 	if err != nil {
 		t.Fatal(err)
 	}
