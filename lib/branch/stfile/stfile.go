@@ -1,4 +1,4 @@
-package branch
+package stfile
 
 import (
 	"bufio"
@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/compute/dtypes/float16"
 
+	"github.com/tokenscale/tokenscale/lib/branch"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -152,7 +153,7 @@ var StatesWorkers = 0
 // Pairs are computed in parallel but handed to fn in order, and each curve
 // depends only on its own pair, so the result is the same as a sequential
 // read, and bit-identical to ReadStates on the same values.
-func ReadSafetensorsStates(path string, opts PairOptions, fn func(PairCurve) error) (err error) {
+func ReadSafetensorsStates(path string, opts branch.PairOptions, fn func(branch.PairCurve) error) (err error) {
 	ck, err := safetensors.Open(path)
 	if err != nil {
 		return fmt.Errorf("branch: %w", err)
@@ -168,7 +169,7 @@ func ReadSafetensorsStates(path string, opts PairOptions, fn func(PairCurve) err
 		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
 	type result struct {
-		c   PairCurve
+		c   branch.PairCurve
 		err error
 	}
 	free := make(chan *pairBufs, workers)
@@ -224,10 +225,10 @@ type pairBufs struct {
 	x, y []float64
 }
 
-func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, dim int, opts PairOptions) (PairCurve, error) {
+func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, dim int, opts branch.PairOptions) (branch.PairCurve, error) {
 	l := min(p.chosen.Shape[0], p.rejected.Shape[0])
 	if l == 0 {
-		return PairCurve{D: dim, E: []float64{}, G: []float64{}, Proj2: []float64{}, Zero: []bool{}}, nil
+		return branch.PairCurve{D: dim, E: []float64{}, G: []float64{}, Proj2: []float64{}, Zero: []bool{}}, nil
 	}
 	var f32 [2][]float32 // the states of each side, as float32 or float64
 	var f64 [2][]float64
@@ -242,7 +243,7 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 		}
 		raw := b.raw[side][:n]
 		if err := ck.ReadInto(in.Name, dt, raw); err != nil {
-			return PairCurve{}, fmt.Errorf("branch: %w", err)
+			return branch.PairCurve{}, fmt.Errorf("branch: %w", err)
 		}
 		switch {
 		case size == 4 && littleEndian:
@@ -272,9 +273,9 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 		b.x, b.y = make([]float64, dim), make([]float64, dim)
 	}
 	x, y := b.x[:dim], b.y[:dim]
-	s, err := NewPairStream(dim, opts)
+	s, err := branch.NewPairStream(dim, opts)
 	if err != nil {
-		return PairCurve{}, err
+		return branch.PairCurve{}, err
 	}
 	for t := 0; t < l; t++ {
 		var err error
@@ -294,7 +295,7 @@ func (b *pairBufs) compute(ck *safetensors.Checkpoint, file string, p *stPair, d
 			err = s.Step(x, y)
 		}
 		if err != nil {
-			return PairCurve{}, fmt.Errorf("branch: %s: pair %d (%s, %s): %w", file, p.k, p.chosen.Name, p.rejected.Name, err)
+			return branch.PairCurve{}, fmt.Errorf("branch: %s: pair %d (%s, %s): %w", file, p.k, p.chosen.Name, p.rejected.Name, err)
 		}
 	}
 	return s.Curve(), nil
@@ -580,7 +581,7 @@ func ConvertStates(r io.Reader, name, out, dtype string) (int, error) {
 		return 0, err
 	}
 	cv := &converter{w: w}
-	if err := ReadRawStates(r, name, cv); err != nil {
+	if err := branch.ReadRawStates(r, name, cv); err != nil {
 		w.Abort()
 		return 0, err
 	}

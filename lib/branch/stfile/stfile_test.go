@@ -1,4 +1,4 @@
-package branch
+package stfile
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/tokenscale/tokenscale/lib/branch"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -81,19 +82,19 @@ func statesJSON(pairs [][2][][]float64) []byte {
 }
 
 // csvOf runs the estimator over a stream of curves and returns both CSVs.
-func csvOf(t *testing.T, read func(func(PairCurve) error) error) string {
+func csvOf(t *testing.T, read func(func(branch.PairCurve) error) error) string {
 	t.Helper()
-	var acc Accumulator
+	var acc branch.Accumulator
 	if err := read(acc.Add); err != nil {
 		t.Fatal(err)
 	}
-	res := acc.Result(Options{})
+	res := acc.Result(branch.Options{})
 	var b bytes.Buffer
-	if err := WriteCSV(&b, res); err != nil {
+	if err := branch.WriteCSV(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Psi != nil {
-		if err := WritePsiCSV(&b, res.Psi); err != nil {
+		if err := branch.WritePsiCSV(&b, res.Psi); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,9 +120,9 @@ func TestSafetensorsMatchesJSON(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/psi=%v", tc.dtype, psi), func(t *testing.T) {
 				pairs := genPairs(3, 5, tc.round)
 				js := statesJSON(pairs)
-				opts := PairOptions{Psi: psi}
-				want := csvOf(t, func(fn func(PairCurve) error) error {
-					return ReadStates(bytes.NewReader(js), "states.json", opts, fn)
+				opts := branch.PairOptions{Psi: psi}
+				want := csvOf(t, func(fn func(branch.PairCurve) error) error {
+					return branch.ReadStates(bytes.NewReader(js), "states.json", opts, fn)
 				})
 				out := filepath.Join(dir, tc.dtype+".safetensors")
 				n, err := ConvertStates(bytes.NewReader(js), "states.json", out, tc.dtype)
@@ -130,7 +131,7 @@ func TestSafetensorsMatchesJSON(t *testing.T) {
 				}
 				for _, workers := range []int{1, 3} {
 					StatesWorkers = workers
-					got := csvOf(t, func(fn func(PairCurve) error) error {
+					got := csvOf(t, func(fn func(branch.PairCurve) error) error {
 						return ReadSafetensorsStates(out, opts, fn)
 					})
 					StatesWorkers = 0
@@ -159,8 +160,8 @@ func TestSafetensorsMatchesJSON(t *testing.T) {
 func TestSafetensorsSharded(t *testing.T) {
 	pairs := genPairs(5, 4, f32)
 	js := statesJSON(pairs)
-	want := csvOf(t, func(fn func(PairCurve) error) error {
-		return ReadStates(bytes.NewReader(js), "states.json", PairOptions{}, fn)
+	want := csvOf(t, func(fn func(branch.PairCurve) error) error {
+		return branch.ReadStates(bytes.NewReader(js), "states.json", branch.PairOptions{}, fn)
 	})
 	dir := t.TempDir()
 	weightMap := map[string]string{}
@@ -178,8 +179,8 @@ func TestSafetensorsSharded(t *testing.T) {
 	}
 	// pair 1 was renamed pair 10: it must come last.
 	reordered := append(append([][2][][]float64{pairs[0]}, pairs[2:]...), pairs[1])
-	want = csvOf(t, func(fn func(PairCurve) error) error {
-		return ReadStates(bytes.NewReader(statesJSON(reordered)), "states.json", PairOptions{}, fn)
+	want = csvOf(t, func(fn func(branch.PairCurve) error) error {
+		return branch.ReadStates(bytes.NewReader(statesJSON(reordered)), "states.json", branch.PairOptions{}, fn)
 	})
 	for shard, entries := range shards {
 		if err := safetensors.Write(filepath.Join(dir, shard), entries, nil); err != nil {
@@ -194,7 +195,9 @@ func TestSafetensorsSharded(t *testing.T) {
 		if StatesFormat(path) != "safetensors" {
 			t.Errorf("StatesFormat(%s) = %s", path, StatesFormat(path))
 		}
-		got := csvOf(t, func(fn func(PairCurve) error) error { return ReadSafetensorsStates(path, PairOptions{}, fn) })
+		got := csvOf(t, func(fn func(branch.PairCurve) error) error {
+			return ReadSafetensorsStates(path, branch.PairOptions{}, fn)
+		})
 		if got != want {
 			t.Errorf("%s: CSV differs:\n%s\nwant\n%s", path, got, want)
 		}
@@ -257,7 +260,7 @@ func TestSafetensorsMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			called := 0
-			err := ReadSafetensorsStates(p, PairOptions{}, func(PairCurve) error { called++; return nil })
+			err := ReadSafetensorsStates(p, branch.PairOptions{}, func(branch.PairCurve) error { called++; return nil })
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -279,7 +282,7 @@ func TestSafetensorsMalformed(t *testing.T) {
 	if err := safetensors.Write(p, []safetensors.Entry{f32Entry("pair.000000.chosen", nan, 4), good[1]}, nil); err != nil {
 		t.Fatal(err)
 	}
-	err := ReadSafetensorsStates(p, PairOptions{}, func(PairCurve) error { return nil })
+	err := ReadSafetensorsStates(p, branch.PairOptions{}, func(branch.PairCurve) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "pair.000000.chosen") || !strings.Contains(err.Error(), "non-finite") {
 		t.Errorf("NaN: %v", err)
 	}
@@ -288,7 +291,7 @@ func TestSafetensorsMalformed(t *testing.T) {
 	if err := os.WriteFile(p, b[:len(b)-8], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := ReadSafetensorsStates(p, PairOptions{}, func(PairCurve) error { return nil }); err == nil || strings.Contains(err.Error(), "\n") {
+	if err := ReadSafetensorsStates(p, branch.PairOptions{}, func(branch.PairCurve) error { return nil }); err == nil || strings.Contains(err.Error(), "\n") {
 		t.Errorf("truncated: %v", err)
 	}
 }
@@ -328,12 +331,12 @@ func TestStatesWriterPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []PairCurve
+	var want []branch.PairCurve
 	for k, pr := range pairs {
 		if err := w.WritePair(k, pr[0], pr[1]); err != nil {
 			t.Fatal(err)
 		}
-		c, err := ComputePair(pr[0], pr[1], PairOptions{})
+		c, err := branch.ComputePair(pr[0], pr[1], branch.PairOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +346,7 @@ func TestStatesWriterPairs(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := 0
-	err = ReadSafetensorsStates(p, PairOptions{}, func(c PairCurve) error {
+	err = ReadSafetensorsStates(p, branch.PairOptions{}, func(c branch.PairCurve) error {
 		a, _ := json.Marshal(c)
 		b, _ := json.Marshal(want[k])
 		if c.L > 0 && !bytes.Equal(a, b) {
@@ -365,8 +368,8 @@ func TestStepFloat32(t *testing.T) {
 	for _, psi := range []bool{false, true} {
 		for k, p := range pairs {
 			l := min(len(p[0]), len(p[1]))
-			a, _ := NewPairStream(6, PairOptions{Psi: psi})
-			b, _ := NewPairStream(6, PairOptions{Psi: psi})
+			a, _ := branch.NewPairStream(6, branch.PairOptions{Psi: psi})
+			b, _ := branch.NewPairStream(6, branch.PairOptions{Psi: psi})
 			for i := 0; i < l; i++ {
 				x32, y32 := make([]float32, 6), make([]float32, 6)
 				for j := range x32 {
@@ -401,10 +404,12 @@ func TestStepFloat32(t *testing.T) {
 	if err := safetensors.Write(path, entries, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := csvOf(t, func(fn func(PairCurve) error) error {
-		return ReadStates(bytes.NewReader(statesJSON(pairs)), "states.json", PairOptions{Psi: true}, fn)
+	want := csvOf(t, func(fn func(branch.PairCurve) error) error {
+		return branch.ReadStates(bytes.NewReader(statesJSON(pairs)), "states.json", branch.PairOptions{Psi: true}, fn)
 	})
-	got := csvOf(t, func(fn func(PairCurve) error) error { return ReadSafetensorsStates(path, PairOptions{Psi: true}, fn) })
+	got := csvOf(t, func(fn func(branch.PairCurve) error) error {
+		return ReadSafetensorsStates(path, branch.PairOptions{Psi: true}, fn)
+	})
 	if got != want {
 		t.Errorf("mixed dtypes: CSV differs:\n%s\nwant\n%s", got, want)
 	}
@@ -414,11 +419,11 @@ func TestStepFloat32(t *testing.T) {
 // that reading the dump back gives the same CSVs as the measurement, even
 // when the curves are in the cache (a dump always runs the model).
 func TestMeasureDump(t *testing.T) {
-	pairs := DefaultPairs()[:4]
-	pairs = append(pairs, Pair{Question: "Q", Chosen: "", Rejected: "an answer", Source: "empty"})
+	pairs := branch.DefaultPairs()[:4]
+	pairs = append(pairs, branch.Pair{Question: "Q", Chosen: "", Rejected: "an answer", Source: "empty"})
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "cache")
-	if _, _, err := Measure(NewToyModel(), pairs, MeasureOptions{Pair: PairOptions{Psi: true}, CacheDir: cache}); err != nil {
+	if _, _, err := branch.Measure(branch.NewToyModel(), pairs, branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "dump.safetensors")
@@ -426,7 +431,7 @@ func TestMeasureDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, st, err := Measure(NewToyModel(), pairs, MeasureOptions{Pair: PairOptions{Psi: true}, CacheDir: cache, Dump: w})
+	acc, st, err := branch.Measure(branch.NewToyModel(), pairs, branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}, CacheDir: cache, Dump: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,10 +442,12 @@ func TestMeasureDump(t *testing.T) {
 		t.Errorf("stats %+v: with a dump every pair runs the model", st)
 	}
 	var b bytes.Buffer
-	res := acc.Result(Options{})
-	WriteCSV(&b, res)
-	WritePsiCSV(&b, res.Psi)
-	got := csvOf(t, func(fn func(PairCurve) error) error { return ReadSafetensorsStates(path, PairOptions{Psi: true}, fn) })
+	res := acc.Result(branch.Options{})
+	branch.WriteCSV(&b, res)
+	branch.WritePsiCSV(&b, res.Psi)
+	got := csvOf(t, func(fn func(branch.PairCurve) error) error {
+		return ReadSafetensorsStates(path, branch.PairOptions{Psi: true}, fn)
+	})
 	if got != b.String() || res.Pairs != 4 || res.EmptyPairs != 1 {
 		t.Errorf("dump read back (%d pairs, %d empty):\n%s\nwant\n%s", res.Pairs, res.EmptyPairs, got, b.String())
 	}
