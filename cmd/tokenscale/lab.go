@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 )
 
 func init() {
@@ -162,7 +163,7 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-func writeLabTable(env *cmdEnv, res *lab.Result, format string) error {
+func writeLabTable(env *cmdEnv, res *labresult.Result, format string) error {
 	var rows [][]string
 	for _, p := range res.Points {
 		if p.Kind == "all" {
@@ -189,10 +190,10 @@ func writeLabTable(env *cmdEnv, res *lab.Result, format string) error {
 	return w.Error()
 }
 
-func writeLabSummary(env *cmdEnv, res *lab.Result, cfg lab.SweepConfig, took time.Duration) {
+func writeLabSummary(env *cmdEnv, res *labresult.Result, cfg lab.SweepConfig, took time.Duration) {
 	fmt.Fprintf(env.stderr, "lab: %d runs (%d cached) over N=%v, seeds %v in %.1fs\n", len(res.Runs), countCached(res), cfg.Ns, cfg.Seeds, took.Seconds())
 	fmt.Fprintln(env.stderr, "scaling law P = (c/N)^α on the accuracy over all questions (α < 0: rises with N):")
-	for _, c := range lab.Configs() {
+	for _, c := range labresult.Configs() {
 		f, ok := res.Fits[c]
 		if !ok {
 			fmt.Fprintf(env.stderr, "  %-24s no fit: %v\n", c, res.FitErrs[c])
@@ -202,8 +203,8 @@ func writeLabSummary(env *cmdEnv, res *lab.Result, cfg lab.SweepConfig, took tim
 		fmt.Fprintf(env.stderr, "  %-24s alpha=%+.4f  c=%s  R2=%.3f   (local alpha=%+.4f, global alpha=%+.4f)\n",
 			c, f.Alpha, fmtC(f.C), f.R2, loc.Alpha, glo.Alpha)
 	}
-	vqq := lab.Configs()[0]
-	for _, b := range lab.Configs()[1:] {
+	vqq := labresult.Configs()[0]
+	for _, b := range labresult.Configs()[1:] {
 		fmt.Fprintf(env.stderr, "mean ΔP = P(%s) − P(%s) over N: local %+.3f, global %+.3f\n", vqq, b,
 			res.MeanDiff(b, "local"), res.MeanDiff(b, "global"))
 	}
@@ -224,7 +225,7 @@ func fmtC(c float64) string {
 	return strconv.FormatFloat(c, 'g', 4, 64)
 }
 
-func countCached(res *lab.Result) int {
+func countCached(res *labresult.Result) int {
 	n := 0
 	for _, r := range res.Runs {
 		if r.Cached {

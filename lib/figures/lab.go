@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
@@ -22,37 +24,45 @@ import (
 // configurations), per question kind.
 func init() {
 	Register(Spec{ID: "lab-task", Caption: "Examples of the scaling lab's synthetic task: images with one question and its answer each",
-		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 3) at most; Param("min-objects", 1) at least; Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.75) share of local questions; Param("count", 8) (defaults: lab.LabTask())`,
+		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 3) at most; Param("min-objects", 1) at least; Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.75) share of local questions; Param("count", 8) (defaults: labtask.LabTask())`,
 		Build:   buildLabTask})
 	Register(Spec{ID: "lab-loss", Caption: "Scaling lab: training loss of the question-fused model at each N (first seed)",
 		Options: `the sweep set with SetLabResult (default: a tiny demo sweep); LogY`,
 		Build:   buildLabLoss})
 	Register(Spec{ID: "lab-fig8", Paper: "Figure 8 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Question Queries, all questions and per kind",
 		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
-		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabFits(o, lab.Configs()[0], "lab-fig8") }})
+		Build: func(o plots.Options) (*plots.Figure, error) {
+			return buildLabFits(o, labresult.Configs()[0], "lab-fig8")
+		}})
 	Register(Spec{ID: "lab-fig9", Paper: "Figure 9 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Queries (ft), all questions and per kind",
 		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
-		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabFits(o, lab.Configs()[2], "lab-fig9") }})
+		Build: func(o plots.Options) (*plots.Figure, error) {
+			return buildLabFits(o, labresult.Configs()[2], "lab-fig9")
+		}})
 	Register(Spec{ID: "lab-fig11", Paper: "Figure 11 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per N, local and global questions",
 		Options: `SetLabResult`,
-		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabDiffs(o, lab.Configs()[2], "lab-fig11") }})
+		Build: func(o plots.Options) (*plots.Figure, error) {
+			return buildLabDiffs(o, labresult.Configs()[2], "lab-fig11")
+		}})
 	Register(Spec{ID: "lab-fig12", Paper: "Figure 12 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries) per N (same weights, question dropped), local and global questions",
 		Options: `SetLabResult`,
-		Build:   func(o plots.Options) (*plots.Figure, error) { return buildLabDiffs(o, lab.Configs()[1], "lab-fig12") }})
+		Build: func(o plots.Options) (*plots.Figure, error) {
+			return buildLabDiffs(o, labresult.Configs()[1], "lab-fig12")
+		}})
 }
 
 var (
 	labMu      sync.Mutex
-	labRes     *lab.Result
+	labRes     *labresult.Result
 	labLabel   string
-	labDemo    *lab.Result
+	labDemo    *labresult.Result
 	labDemoErr error
 	labOnce    sync.Once
 )
 
 // SetLabResult sets the sweep the lab figures draw, with a label for their
 // titles (e.g. "quick sweep, 2 seeds"); nil restores the default demo.
-func SetLabResult(res *lab.Result, label string) {
+func SetLabResult(res *labresult.Result, label string) {
 	labMu.Lock()
 	defer labMu.Unlock()
 	labRes, labLabel = res, label
@@ -63,14 +73,14 @@ func SetLabResult(res *lab.Result, label string) {
 // the task; it shows the figures' form, not the findings.
 func LabDemoSweep() lab.SweepConfig {
 	return lab.SweepConfig{
-		Task:  lab.LabTask(),
+		Task:  labtask.LabTask(),
 		Model: lab.ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
 		Train: lab.TrainConfig{Steps: 8, FTSteps: 4, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 32},
 		Ns:    []int{1, 4}, Seeds: []uint64{1},
 	}
 }
 
-func labResult() (*lab.Result, string, error) {
+func labResult() (*labresult.Result, string, error) {
 	labMu.Lock()
 	r, l := labRes, labLabel
 	labMu.Unlock()
@@ -82,7 +92,7 @@ func labResult() (*lab.Result, string, error) {
 }
 
 func buildLabTask(o plots.Options) (*plots.Figure, error) {
-	task := lab.LabTask()
+	task := labtask.LabTask()
 	p := func(name string, def float64) float64 { return o.ParamOr(name, def)[0] }
 	task.Grid, task.Objects, task.ImageSize = int(p("grid", float64(task.Grid))), int(p("objects", float64(task.Objects))), int(p("size", float64(task.ImageSize)))
 	task.Shapes = int(p("shapes", float64(task.Shapes)))
@@ -92,7 +102,7 @@ func buildLabTask(o plots.Options) (*plots.Figure, error) {
 	if n < 1 || n > 48 {
 		return nil, fmt.Errorf("plots: lab-task: count %d outside [1, 48]", n)
 	}
-	samples, err := lab.Generate(task, n, uint64(p("seed", 1)))
+	samples, err := labtask.Generate(task, n, uint64(p("seed", 1)))
 	if err != nil {
 		return nil, fmt.Errorf("plots: lab-task: %w", err)
 	}
@@ -122,11 +132,11 @@ func buildLabTask(o plots.Options) (*plots.Figure, error) {
 // shortCfg abbreviates the paper's configuration names for titles.
 func shortCfg(c string) string {
 	switch c {
-	case lab.Configs()[0]:
+	case labresult.Configs()[0]:
 		return "VQQ"
-	case lab.Configs()[1]:
+	case labresult.Configs()[1]:
 		return "VQ"
-	case lab.Configs()[2]:
+	case labresult.Configs()[2]:
 		return "VQ-ft"
 	}
 	return c
@@ -141,13 +151,13 @@ func buildLabLoss(o plots.Options) (*plots.Figure, error) {
 	var first uint64
 	found := false
 	for _, r := range res.Runs {
-		if r.Config == lab.Configs()[0] && (!found || r.Seed < first) {
+		if r.Config == labresult.Configs()[0] && (!found || r.Seed < first) {
 			first, found = r.Seed, true
 		}
 	}
-	var runs []lab.Run
+	var runs []labresult.Run
 	for _, r := range res.Runs {
-		if r.Config == lab.Configs()[0] && r.Seed == first && len(r.Losses) > 0 {
+		if r.Config == labresult.Configs()[0] && r.Seed == first && len(r.Losses) > 0 {
 			runs = append(runs, r)
 		}
 	}
@@ -183,7 +193,7 @@ func buildLabFits(o plots.Options, def, id string) (*plots.Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plots: %s: %w", id, err)
 	}
-	cfgs, err := plots.Select("configuration", lab.Configs(), o.Configs)
+	cfgs, err := plots.Select("configuration", labresult.Configs(), o.Configs)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +273,7 @@ func buildLabDiffs(o plots.Options, other, id string) (*plots.Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plots: %s: %w", id, err)
 	}
-	vqq := lab.Configs()[0]
+	vqq := labresult.Configs()[0]
 	var panels []*plot.Plot
 	for _, kind := range []string{"local", "global"} {
 		var ns []int

@@ -3,23 +3,24 @@ package figures
 import (
 	"testing"
 
-	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
 
 // The lab's Figures 11 and 12 compare local with global questions, so their
 // two panels share one ΔP scale, wide enough for every bar.
 func TestLabDiffPanelsShareScale(t *testing.T) {
-	mk := func(cfg string, n, loc, glo int) lab.Run {
-		return lab.Run{Config: cfg, N: n, Seed: 1, Accuracy: []lab.KindAccuracy{
-			{Kind: lab.Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
-			{Kind: lab.Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
+	mk := func(cfg string, n, loc, glo int) labresult.Run {
+		return labresult.Run{Config: cfg, N: n, Seed: 1, Accuracy: []labresult.KindAccuracy{
+			{Kind: labtask.Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
+			{Kind: labtask.Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
 	}
-	c := lab.Configs()
-	var runs []lab.Run
+	c := labresult.Configs()
+	var runs []labresult.Run
 	for i, n := range []int{1, 2, 4} {
 		runs = append(runs, mk(c[0], n, 80, 90), mk(c[1], n, 40, 93), mk(c[2], n, 60-5*i, 88))
 	}
-	res, err := lab.Summarise(runs)
+	res, err := labresult.Summarise(runs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package lab
+package labtask
 
 import (
 	"fmt"
@@ -83,9 +83,9 @@ type TaskConfig struct {
 	SceneQuestions bool
 }
 
-// withDefaults fills zero sizes from DefaultTask (not LocalFraction, which
+// WithDefaults fills zero sizes from DefaultTask (not LocalFraction, which
 // is used as given).
-func (c TaskConfig) withDefaults() TaskConfig {
+func (c TaskConfig) WithDefaults() TaskConfig {
 	if c.Grid == 0 {
 		c.Grid = 3
 	}
@@ -125,7 +125,7 @@ func LabTask() TaskConfig {
 
 // Validate reports a configuration that cannot produce a task.
 func (c TaskConfig) Validate() error {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	switch {
 	case c.Grid < 1 || c.Grid > 6:
 		return fmt.Errorf("lab: grid %d out of range [1, 6]", c.Grid)
@@ -179,7 +179,7 @@ func Generate(cfg TaskConfig, n int, seed uint64) ([]Sample, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	rng := rand.New(rand.NewPCG(seed, 0x5ca1ab1e))
 	out := make([]Sample, n)
 	for i := range out {

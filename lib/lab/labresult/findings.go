@@ -1,10 +1,8 @@
-package lab
+package labresult
 
 import (
 	"fmt"
 	"math"
-
-	"github.com/tokenscale/tokenscale/lib/fusion"
 )
 
 // Finding is one of the paper's three findings checked on a sweep: what
@@ -28,7 +26,7 @@ type Finding struct {
 // A configuration that could not be fitted makes its finding fail, with
 // the reason as its value.
 func (r *Result) Findings() []Finding {
-	vqq, ft := fusion.VisionQuestionQueries.String(), fusion.VisionQueriesFT.String()
+	vqq, ft := VQQ, VQFT
 	law := func(claim, cfg string) Finding {
 		f, ok := r.Fits[cfg]
 		if !ok {

@@ -2,6 +2,9 @@ package lab
 
 import (
 	"testing"
+
+	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 )
 
 // TestQuickSweepFindings runs `tokenscale lab --quick` (about two minutes
@@ -28,5 +31,19 @@ func TestQuickSweepFindings(t *testing.T) {
 		if !f.Holds {
 			t.Errorf("finding %d does not hold on the quick sweep: %s (%s)", i+1, f.Claim, f.Value)
 		}
+	}
+}
+
+// TestConfigNamesAreFusionModes checks that the configuration names of
+// labresult (kept free of GoMLX) are the names lib/fusion gives its modes.
+func TestConfigNamesAreFusionModes(t *testing.T) {
+	want := map[fusion.Mode]string{fusion.VisionQuestionQueries: labresult.VQQ, fusion.VisionQueries: labresult.VQ, fusion.VisionQueriesFT: labresult.VQFT}
+	for m, name := range want {
+		if m.String() != name {
+			t.Errorf("fusion mode %d is %q, labresult says %q", int(m), m.String(), name)
+		}
+	}
+	if len(labresult.Configs()) != len(fusion.Modes) {
+		t.Errorf("labresult.Configs() = %v, fusion has %d modes", labresult.Configs(), len(fusion.Modes))
 	}
 }

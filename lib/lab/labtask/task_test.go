@@ -1,4 +1,4 @@
-package lab
+package labtask
 
 import (
 	"image/color"
@@ -97,7 +97,7 @@ func TestGenerate(t *testing.T) {
 			kinds := map[Kind]int{}
 			counts := map[int]int{}
 			for _, s := range a {
-				cfg := tc.cfg.withDefaults()
+				cfg := tc.cfg.WithDefaults()
 				lo := cfg.Objects
 				if cfg.MinObjects > 0 {
 					lo = cfg.MinObjects
