@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"strconv"
@@ -17,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "lab",
-		summary: "the scaling lab: train the toy model for each N on a synthetic VQA task (CSV: config,N,question_kind,accuracy)",
+		summary: "the scaling lab: train the toy model for each N on a synthetic VQA task (CSV: config,N,question_kind,accuracy,std,seeds)",
 		run:     runLab,
 	})
 }
@@ -32,7 +31,8 @@ evaluates the same weights with the question dropped ("Vision Queries") and
 fine-tunes a question-dropped copy ("Vision Queries (ft)"), and scores every
 model on the same test questions, per question kind (local: about one cell;
 global: about the whole image). stdout gets CSV with the header
-config,N,question_kind,accuracy (accuracy averaged over seeds); stderr gets a
+config,N,question_kind,accuracy,std,seeds (per kind and over all questions,
+accuracy averaged over seeds; tokenscale figures --lab reads it); stderr gets a
 progress bar, then the fitted scaling law P = (c/N)^α per configuration
 (Eq. 21–22; α < 0 means accuracy rises with N) and the mean differences of
 Figures 11 and 12 per kind.
@@ -164,30 +164,17 @@ func parseInts(s string) ([]int, error) {
 }
 
 func writeLabTable(env *cmdEnv, res *labresult.Result, format string) error {
-	var rows [][]string
-	for _, p := range res.Points {
-		if p.Kind == "all" {
-			continue
-		}
-		rows = append(rows, []string{p.Config, strconv.Itoa(p.N), p.Kind, strconv.FormatFloat(p.Accuracy, 'f', 4, 64)})
+	if format != "markdown" {
+		return labresult.WriteCSV(env.stdout, res)
 	}
 	header := []string{"config", "N", "question_kind", "accuracy"}
-	if format == "markdown" {
-		fmt.Fprintf(env.stdout, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
-		for _, r := range rows {
-			fmt.Fprintf(env.stdout, "| %s |\n", strings.Join(r, " | "))
+	fmt.Fprintf(env.stdout, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+	for _, p := range res.Points {
+		if p.Kind != "all" {
+			fmt.Fprintf(env.stdout, "| %s | %d | %s | %.4f |\n", p.Config, p.N, p.Kind, p.Accuracy)
 		}
-		return nil
 	}
-	w := csv.NewWriter(env.stdout)
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	if err := w.WriteAll(rows); err != nil {
-		return err
-	}
-	w.Flush()
-	return w.Error()
+	return nil
 }
 
 func writeLabSummary(env *cmdEnv, res *labresult.Result, cfg lab.SweepConfig, took time.Duration) {

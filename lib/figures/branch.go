@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -21,129 +20,32 @@ import (
 )
 
 func init() {
-	dataOpts := `Configs(<model labels>) chooses the models (default: all); Param("minpairs", 1) drops n with fewer pairs; Param("nmax") caps n`
+	dataOpts := `data: Branch(curves...); Configs(<model labels>) chooses the models (default: all); Param("minpairs", 1) drops n with fewer pairs; Param("nmax") caps n`
 	Register(Spec{ID: "fig1", Paper: "Figure 1",
 		Caption: "Branches appended after a shared prefix diverge; past a threshold the divergence is significant (simulated random walk)",
 		Options: `Param("seed", 7); Param("tau", 40) branch point; Param("n", 160) branch length; Param("branches", 4); Param("g", 0.9, 0.05, 25) step correlation g(t) = g∞ + (g0−g∞)e^(−t/κ) as g0, g∞, κ; Param("level", 6) divergence level that marks the threshold`,
 		Build:   buildFig1})
 	Register(Spec{ID: "fig3a", Paper: "Figure 3(a)", Caption: "Measured ĝ(n), the mean cosine between step differences, against the branch length n",
-		Options: dataOpts + "; LogX/LogY", Build: buildFig3a})
+		Options: dataOpts + "; LogX/LogY", Source: FromBranch, Build: buildFig3a})
 	Register(Spec{ID: "fig3b", Paper: "Figure 3(b)", Caption: "Measured Ê(n) (mean, ±σ and ±2σ bands) against the bound λ·sqrt(n + n(n−1)ĝ(n))",
-		Options: dataOpts + " (the first model is drawn)", Build: buildFig3b})
+		Options: dataOpts + " (the first model is drawn)", Source: FromBranch, Build: buildFig3b})
 	Register(Spec{ID: "fig4a", Paper: "Figure 4(a)", Caption: "Ratio r(n) = 1/((n−1)ĝ(n)) with the threshold ε (plots.Dashed) and n* = first n with r(n) < ε",
-		Options: dataOpts + `; Param("eps") overrides each estimate's ε; LogY`, Build: buildFig4a})
+		Options: dataOpts + `; Param("eps") overrides each estimate's ε; LogY`, Source: FromBranch, Build: buildFig4a})
 	Register(Spec{ID: "fig4b", Paper: "Figure 4(b)", Caption: "Difference Δĝ(n) with ±δ (plots.Dashed), n* = first n with |Δĝ(n)| < δ, and a zoomed inset",
-		Options: dataOpts + `; Param("delta") overrides each estimate's δ; Param("zoom", 20) first n of the inset`, Build: buildFig4b})
+		Options: dataOpts + `; Param("delta") overrides each estimate's δ; Param("zoom", 20) first n of the inset`, Source: FromBranch, Build: buildFig4b})
 	Register(Spec{ID: "fig10", Paper: "Figure 10", Caption: "Eq. 23: one power law (c/n)^α fitted jointly to every model's ĝ(n) (solid) and the measured ĝ (plots.Dashed), log–log",
-		Options: dataOpts + `; LogX/LogY (default log–log)`, Build: buildFig10})
+		Options: dataOpts + `; LogX/LogY (default log–log)`, Source: FromBranch, Build: buildFig10})
 	Register(Spec{ID: "branch-psi", Caption: "The later (JMLR) formulation for one model: ψ curves, ‖Σ(h^A−h^B)‖ against λ·sqrt(Υ(n)), and ρ(n) with the balance point ρ = 1",
-		Options: dataOpts + " (the first model is drawn)", Build: buildBranchPsi})
+		Options: dataOpts + " (the first model is drawn)", Source: FromBranch, Build: buildBranchPsi})
 	Register(Spec{ID: "fig14", Paper: "Figure 14", Caption: "Figure 3(b) for every model: Ê(n) with ±σ, ±2σ bands against the bound",
-		Options: dataOpts, Build: buildFig14})
+		Options: dataOpts, Source: FromBranch, Build: buildFig14})
 }
 
-// BranchCurve is one model's Section-3 estimate, the data of Figures 3, 4,
-// 10 and 14. Model is the label shown in legends and titles.
-type BranchCurve struct {
-	Model  string
-	Result branch.Result
-}
-
-var (
-	branchMu      sync.Mutex
-	branchCurves  []BranchCurve
-	branchDefault []BranchCurve
-)
-
-// SetBranchCurves sets the estimates that Figures 3, 4, 10 and 14 draw, e.g.
-// from branch.Measure on an LLM. With no arguments it restores the default:
-// the built-in toy models measured on the default pair set.
-func SetBranchCurves(cs ...BranchCurve) {
-	branchMu.Lock()
-	defer branchMu.Unlock()
-	branchCurves = append([]BranchCurve(nil), cs...)
-}
-
-// DefaultBranchMinPairs is the MinPairs of the default estimates.
-const DefaultBranchMinPairs = 3
-
-// BranchCurves returns the estimates the figures draw: those set with
-// SetBranchCurves, else DefaultBranchCurves.
-func BranchCurves() ([]BranchCurve, error) {
-	branchMu.Lock()
-	cs := branchCurves
-	branchMu.Unlock()
-	if len(cs) > 0 {
-		return cs, nil
-	}
-	return DefaultBranchCurves()
-}
-
-// DefaultBranchCurves measures three variants of the built-in toy model
-// (branch.ToyModel, which is not an LLM) on the pair set shipped with
-// tokenscale: a real measurement that needs no checkpoint and takes well
-// under a second. The labels say so.
-func DefaultBranchCurves() ([]BranchCurve, error) {
-	branchMu.Lock()
-	defer branchMu.Unlock()
-	if branchDefault != nil {
-		return branchDefault, nil
-	}
-	out, err := MeasureBranchCurves(ToyBranchModels(), branch.DefaultPairs(), branch.MeasureOptions{Pair: branch.PairOptions{Psi: true}},
-		branch.Options{MinPairs: DefaultBranchMinPairs})
-	if err != nil {
-		return nil, err
-	}
-	branchDefault = out
-	return out, nil
-}
-
-// BranchModel is a model to measure and its label in the figures.
-type BranchModel struct {
-	Label string
-	Model branch.SequenceModel
-}
-
-// ToyBranchModels returns three variants of the built-in toy model, with a
-// short, medium and long memory (ρ = 0.3, 0.6, 0.8), labelled "toy ρ=…".
-func ToyBranchModels() []BranchModel {
-	var ms []BranchModel
-	for _, rho := range []float64{0.3, 0.6, 0.8} {
-		m := branch.NewToyModel()
-		m.Rho = rho
-		ms = append(ms, BranchModel{Label: fmt.Sprintf("toy ρ=%g", rho), Model: m})
-	}
-	return ms
-}
-
-// MeasureBranchCurves runs branch.Measure for each model over pairs and
-// returns one curve per model, computed with opts.
-func MeasureBranchCurves(models []BranchModel, pairs []branch.Pair, mo branch.MeasureOptions, opts branch.Options) ([]BranchCurve, error) {
-	var out []BranchCurve
-	for _, m := range models {
-		acc, _, err := branch.Measure(m.Model, pairs, mo)
-		if err != nil {
-			return nil, fmt.Errorf("plots: measure %s: %w", m.Label, err)
-		}
-		res := acc.Result(opts)
-		if res.Pairs == 0 {
-			return nil, fmt.Errorf("plots: measure %s: no pair with non-empty answers", m.Label)
-		}
-		out = append(out, BranchCurve{Model: m.Label, Result: res})
-	}
-	return out, nil
-}
-
-// BranchSummary returns a table (header and rows) of the current estimates:
-// pairs, n range, zero differences, λ, both thresholds and the ψ balance
-// point, one row per model.
-func BranchSummary() ([]string, [][]string, error) {
-	cs, err := BranchCurves()
-	if err != nil {
-		return nil, nil, err
-	}
-	h := []string{"model", "pairs", "n max", "zero differences", "λ", "n* (r < ε)", "n* (|Δĝ| < δ)", "ψ balance n"}
-	var rows [][]string
+// BranchSummary returns a table (header and rows) of estimates: pairs, n
+// range, zero differences, λ, both thresholds and the ψ balance point, one
+// row per model.
+func BranchSummary(cs []branch.Curve) (header []string, rows [][]string) {
+	header = []string{"model", "pairs", "n max", "zero differences", "λ", "n* (r < ε)", "n* (|Δĝ| < δ)", "ψ balance n"}
 	none := func(n int) string {
 		if n == 0 {
 			return "none"
@@ -162,17 +64,17 @@ func BranchSummary() ([]string, [][]string, error) {
 			fmt.Sprintf("%s (ε = %g)", none(r.NRatio), r.Epsilon),
 			fmt.Sprintf("%s (δ = %g, %s)", none(r.NDiff), r.Delta, r.Difference), bal})
 	}
-	return h, rows, nil
+	return header, rows
 }
 
 // selectBranch applies Configs, minpairs and nmax.
-func selectBranch(o plots.Options) ([]BranchCurve, error) {
-	all, err := BranchCurves()
+func selectBranch(o plots.Options) ([]branch.Curve, error) {
+	all, err := branchOf(o)
 	if err != nil {
 		return nil, err
 	}
 	names := make([]string, len(all))
-	byName := map[string]BranchCurve{}
+	byName := map[string]branch.Curve{}
 	for i, c := range all {
 		names[i] = c.Model
 		byName[c.Model] = c
@@ -183,7 +85,7 @@ func selectBranch(o plots.Options) ([]BranchCurve, error) {
 	}
 	minPairs := int(o.ParamOr("minpairs", 1)[0])
 	nmax := int(o.ParamOr("nmax", 0)[0])
-	var out []BranchCurve
+	var out []branch.Curve
 	for _, name := range want {
 		c := byName[name]
 		rows := c.Result.Rows
@@ -205,7 +107,7 @@ func selectBranch(o plots.Options) ([]BranchCurve, error) {
 
 // modelsLabel names the models for titles, shortly: the toy models are
 // called what they are.
-func modelsLabel(cs []BranchCurve) string {
+func modelsLabel(cs []branch.Curve) string {
 	toy := 0
 	s := ""
 	for i, c := range cs {
@@ -369,7 +271,7 @@ func buildFig3a(o plots.Options) (*plots.Figure, error) {
 // ---- Figure 3(b) and 14 ---------------------------------------------------
 
 // boundPanel draws Ê(n) with ±σ and ±2σ bands and the bound λ·h(n).
-func boundPanel(c BranchCurve, title string) (*plot.Plot, error) {
+func boundPanel(c branch.Curve, title string) (*plot.Plot, error) {
 	p := plots.NewPlot(title, "branch length n", "Ê(n)")
 	rows := c.Result.Rows
 	band := func(k float64, alpha uint8) error {

@@ -3,59 +3,24 @@ package figures
 import (
 	"fmt"
 	"image/color"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
-// The user's own evaluation results drawn by figure "eval-sweep".
-var (
-	evalMu     sync.Mutex
-	evalRows   []eval.TidyRow
-	evalSource string
-)
-
-// SetEvalResults sets the results (tidy rows, e.g. from eval.ReadTidy or a
-// sweep) that figure "eval-sweep" draws beside the paper's; source names
-// them in the title. Passing no rows clears them.
-func SetEvalResults(source string, rows []eval.TidyRow) {
-	evalMu.Lock()
-	defer evalMu.Unlock()
-	evalRows, evalSource = append([]eval.TidyRow(nil), rows...), source
-}
-
-// LoadEvalResults reads a tidy CSV written by `tokenscale eval sweep` and
-// sets it for figure "eval-sweep".
-func LoadEvalResults(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	defer f.Close()
-	rows, err := eval.ReadTidy(f, filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	SetEvalResults(filepath.Base(path), rows)
-	return nil
-}
-
 func init() {
 	Register(Spec{ID: "eval-sweep",
 		Caption: "Your evaluation sweep beside the paper: your scores over N and their fit (c/N)^α, with the paper's Appendix D points and fit for the same configuration and metric",
-		Options: `Metrics(...) panels, as "<metric>@<benchmark>" (default: the metrics of your results that Table 1 fits, else all of them; with no results loaded, four of the paper's); LogX(false) linear N axis; LogY(true)`,
+		Source:  FromEval,
+		Options: `data: Eval(source, rows), optional; Metrics(...) panels, as "<metric>@<benchmark>" (default: the metrics of your results that Table 1 fits, else all of them; with no results loaded, four of the paper's); LogX(false) linear N axis; LogY(true)`,
 		Build:   buildEvalSweep})
 }
 
@@ -71,9 +36,8 @@ func normID(s string) string {
 }
 
 func buildEvalSweep(o plots.Options) (*plots.Figure, error) {
-	evalMu.Lock()
-	rows, source := evalRows, evalSource
-	evalMu.Unlock()
+	d, _ := plots.DataOf[evalData](o)
+	rows, source := d.rows, d.source
 
 	var groups []*evalGroup
 	index := map[string]*evalGroup{}

@@ -9,7 +9,6 @@ import (
 )
 
 func TestEvalSweepFigure(t *testing.T) {
-	defer SetEvalResults("", nil)
 	rows, err := eval.ReadTidy(strings.NewReader("config,N,benchmark,metric,value\n"+
 		"Vision Question Queries,1,MMStar,Overall,20\n"+
 		"Vision Question Queries,8,MMStar,Overall,30\n"+
@@ -18,15 +17,15 @@ func TestEvalSweepFigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	SetEvalResults("mine.csv", rows)
-	f, err := Build("eval-sweep")
+	mine := Eval("mine.csv", rows)
+	f, err := Build("eval-sweep", mine)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Panels) != 1 || !strings.Contains(f.Title, "mine.csv") || len(f.Legend) != 4 {
 		t.Errorf("%d panels, title %q, %d legend entries; want 1 (the Table-1 metric), naming mine.csv, 4", len(f.Panels), f.Title, len(f.Legend))
 	}
-	f, err = Build("eval-sweep", plots.Metrics("Overall@MMStar", "accuracy@Lab"))
+	f, err = Build("eval-sweep", mine, plots.Metrics("Overall@MMStar", "accuracy@Lab"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +39,10 @@ func TestEvalSweepFigure(t *testing.T) {
 	if _, err := f.Render("png"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build("eval-sweep", plots.Metrics("Overall@SEEDBench IMG")); err == nil || !strings.Contains(err.Error(), "Overall@MMStar") {
+	if _, err := Build("eval-sweep", mine, plots.Metrics("Overall@SEEDBench IMG")); err == nil || !strings.Contains(err.Error(), "Overall@MMStar") {
 		t.Errorf("unknown metric: err = %v, want one listing the metrics present", err)
 	}
 	// Without results the paper's side is drawn and the title says what to run.
-	SetEvalResults("", nil)
 	f, err = Build("eval-sweep")
 	if err != nil || !strings.Contains(f.Title, "tokenscale eval sweep") || len(f.Legend) != 2 {
 		t.Errorf("no results: %v, title %q", err, f.Title)

@@ -4,18 +4,12 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
-	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/plots"
-	"github.com/tokenscale/tokenscale/lib/train"
-	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
 // Figures of notebook 30 ("the fusion model"): the token layout of the
@@ -26,107 +20,24 @@ func init() {
 		ID:      "fig6",
 		Paper:   "Figure 6",
 		Caption: "Token layout: the fusion input [vision ‖ q₁ ‖ N−1 queries ‖ eos ‖ q₂ ‖ M−1 queries ‖ eos] and the LLM input with the fused tokens placed before each question",
-		Options: `Param("N", 8) queries of the first question (M by the paper's rule); Param("vision", 5) vision tokens; Configs("vqq") or Configs("vq")`,
+		Options: `data: Layout(l), e.g. l from vlm.ToyTokenLayout(N, vision, mode)`,
+		Source:  FromLayout,
 		Build:   buildFig6,
 	})
 	Register(Spec{
 		ID:      "fig15",
 		Paper:   "Figure 15",
-		Caption: "Training loss and gradient norm against the step (runs set with SetTrainingRuns; by default a 30-step toy run)",
-		Options: `runs from SetTrainingRuns; LogY`,
+		Caption: "Training loss and gradient norm against the step",
+		Options: `data: Training(runs...); LogY`,
+		Source:  FromTraining,
 		Build:   buildFig15,
 	})
 }
 
-// TrainingRun is one run's log for Figure 15.
-type TrainingRun struct {
-	Label string
-	Log   []train.StepLog
-}
-
-var (
-	runsMu    sync.Mutex
-	runs      []TrainingRun
-	toyRun    []TrainingRun
-	toyRunErr error
-	toyOnce   sync.Once
-)
-
-// SetTrainingRuns sets the runs Figure 15 draws (e.g. from train.ReadLog);
-// with no arguments it restores the default toy run.
-func SetTrainingRuns(rs ...TrainingRun) {
-	runsMu.Lock()
-	defer runsMu.Unlock()
-	runs = append([]TrainingRun(nil), rs...)
-}
-
-// ToyTrainingRun trains the toy model of lib/vlm for steps steps with N
-// queries in a temporary folder and returns its log.
-func ToyTrainingRun(n, steps int) ([]train.StepLog, error) {
-	dir, err := os.MkdirTemp("", "tokenscale-toyrun-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	cfg := vlm.ToyConfig(n)
-	cfg.CLIPPath, cfg.LLMPath = filepath.Join(dir, "clip"), filepath.Join(dir, "llama")
-	if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
-		return nil, err
-	}
-	if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
-		return nil, err
-	}
-	data, err := vlm.WriteToyDataset(filepath.Join(dir, "data"), 64, 13)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := vlm.ReadRecords(data)
-	if err != nil {
-		return nil, err
-	}
-	var ex []vlm.Example
-	for _, r := range recs {
-		e, err := cfg.Encode(r)
-		if err != nil {
-			return nil, err
-		}
-		ex = append(ex, e)
-	}
-	m, err := vlm.New(cfg, 14)
-	if err != nil {
-		return nil, err
-	}
-	defer m.Close()
-	tr, err := train.NewTrainer(m, ex, train.Options{Stage: 2, Steps: steps, BatchSize: 8, Accum: 1, LR: 3e-3,
-		WarmupRatio: 0.1, ClipNorm: 1, Train: vlm.Parts, Seed: 5, Pad: vlm.Shapes{Views: 1, T: 24, L: 32, F: 64}})
-	if err != nil {
-		return nil, err
-	}
-	if err := tr.Run(nil, "", "", 0); err != nil {
-		return nil, err
-	}
-	return tr.Log, nil
-}
-
-func trainingRuns() ([]TrainingRun, error) {
-	runsMu.Lock()
-	rs := runs
-	runsMu.Unlock()
-	if len(rs) > 0 {
-		return rs, nil
-	}
-	toyOnce.Do(func() {
-		var l []train.StepLog
-		l, toyRunErr = ToyTrainingRun(4, 30)
-		toyRun = []TrainingRun{{Label: "toy model, N = 4", Log: l}}
-	})
-	return toyRun, toyRunErr
-}
-
 func buildFig15(o plots.Options) (*plots.Figure, error) {
-	rs, err := trainingRuns()
+	rs, err := trainingOf(o)
 	if err != nil {
-		return nil, fmt.Errorf("plots: fig15: %w", err)
+		return nil, err
 	}
 	loss := plots.NewPlot("(a) loss (Eq. 20)", "step", "loss")
 	gn := plots.NewPlot("(b) gradient norm (before clipping)", "step", "‖g‖")
@@ -174,52 +85,12 @@ var tokenColours = map[string]color.Color{
 }
 
 func buildFig6(o plots.Options) (*plots.Figure, error) {
-	nv := o.ParamOr("N", 8)
-	vv := o.ParamOr("vision", 5)
-	if len(nv) != 1 || nv[0] < 1 || nv[0] > 64 || nv[0] != math.Trunc(nv[0]) {
-		return nil, fmt.Errorf("plots: fig6: Param(\"N\") = %v, want one integer in [1, 64] (drawn token by token)", nv)
+	l, ok := plots.DataOf[TokenLayout](o)
+	if !ok {
+		return nil, fmt.Errorf("plots: fig6 draws a token layout: hand it with figures.Layout(title, fusion, llm) (from vlm.ToyTokenLayout)")
 	}
-	if len(vv) != 1 || vv[0] < 0 || vv[0] > 200 || vv[0] != math.Trunc(vv[0]) {
-		return nil, fmt.Errorf("plots: fig6: Param(\"vision\") = %v, want one integer in [0, 200]", vv)
-	}
-	mode := fusion.VisionQuestionQueries
-	if len(o.Configs) > 1 {
-		return nil, fmt.Errorf("plots: fig6: one configuration at a time (vqq, vq or vq-ft)")
-	}
-	if len(o.Configs) == 1 {
-		var err error
-		if mode, err = fusion.ParseMode(o.Configs[0]); err != nil {
-			return nil, fmt.Errorf("plots: fig6: %w", err)
-		}
-	}
-	c := vlm.ToyConfig(int(nv[0]))
-	tok := vlm.NewWordTokenizer(c.Words)
-	qs, as := []string{"where is the square?", "what colour is it?"}, []string{"top left", "red"}
-	s := fusion.Sample{VisionTokens: int(vv[0])}
-	for _, q := range qs {
-		s.Questions = append(s.Questions, tok.Encode(q))
-	}
-	seq, err := c.Layout().Build(s, mode)
-	if err != nil {
-		return nil, fmt.Errorf("plots: fig6: %w", err)
-	}
-	fl := make([]string, seq.Len())
-	for i, t := range seq.Types {
-		fl[i] = t.String()
-	}
-	ids, slot, target := vlm.ToyChat(tok, c.N, c.M, qs, as)
-	ll := make([]string, len(ids))
-	for i := range ids {
-		switch {
-		case slot[i]:
-			ll[i] = "FUSED"
-		case target[i]:
-			ll[i] = "ANS"
-		default:
-			ll[i] = "TXT"
-		}
-	}
-	p := plots.NewPlot(fmt.Sprintf("%s, N = %d, M = %d, two questions", mode, c.N, c.M), "token position", "")
+	fl, ll := l.Fusion, l.LLM
+	p := plots.NewPlot(l.Title, "token position", "")
 	p.HideY()
 	row := func(labels []string, y float64) error {
 		for i, l := range labels {
@@ -232,12 +103,12 @@ func buildFig6(o plots.Options) (*plots.Figure, error) {
 		}
 		var pts []plotter.XY
 		var text []string
-		for _, r := range fusion.Runs(labels) {
-			pts = append(pts, plotter.XY{X: float64(r.Start+r.End)/2 - 0.4, Y: y + 0.88})
-			if n := r.End - r.Start; n > 1 {
-				text = append(text, fmt.Sprintf("%s×%d", r.Label, n))
+		for _, r := range tokenRuns(labels) {
+			pts = append(pts, plotter.XY{X: float64(r.start+r.end)/2 - 0.4, Y: y + 0.88})
+			if n := r.end - r.start; n > 1 {
+				text = append(text, fmt.Sprintf("%s×%d", r.label, n))
 			} else {
-				text = append(text, r.Label)
+				text = append(text, r.label)
 			}
 		}
 		lab, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: text})
@@ -266,4 +137,25 @@ func buildFig6(o plots.Options) (*plots.Figure, error) {
 	p.X.Min, p.Y.Min, p.Y.Max = -0.5, -0.3, 4.2
 	p.X.Max = float64(max(len(fl), len(ll))) + 1
 	return plots.Single("fig6", p, 11*vg.Inch, 4*vg.Inch), nil
+}
+
+// tokenRun is a stretch [start, end) of positions with the same label.
+type tokenRun struct {
+	label      string
+	start, end int
+}
+
+// tokenRuns groups consecutive equal labels as lib/fusion.Runs does for its
+// text output: every EOS stays its own run, so the query groups of
+// consecutive questions stay visible.
+func tokenRuns(labels []string) []tokenRun {
+	var out []tokenRun
+	for i, l := range labels {
+		if n := len(out); n > 0 && out[n-1].label == l && l != "EOS" {
+			out[n-1].end = i + 1
+			continue
+		}
+		out = append(out, tokenRun{label: l, start: i, end: i + 1})
+	}
+	return out
 }

@@ -5,14 +5,12 @@ import (
 	"image/color"
 	"math"
 	"strings"
-	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/tokenscale/tokenscale/lib/lab"
 	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 	"github.com/tokenscale/tokenscale/lib/plots"
@@ -27,68 +25,33 @@ func init() {
 		Options: `Param("seed", 1); Param("grid", 2); Param("objects", 3) at most; Param("min-objects", 1) at least; Param("shapes", 1); Param("size", 16) image side in pixels; Param("local", 0.75) share of local questions; Param("count", 8) (defaults: labtask.LabTask())`,
 		Build:   buildLabTask})
 	Register(Spec{ID: "lab-loss", Caption: "Scaling lab: training loss of the question-fused model at each N (first seed)",
-		Options: `the sweep set with SetLabResult (default: a tiny demo sweep); LogY`,
+		Options: `data: Lab(res, label); LogY`,
+		Source:  FromLab,
 		Build:   buildLabLoss})
 	Register(Spec{ID: "lab-fig8", Paper: "Figure 8 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Question Queries, all questions and per kind",
-		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
+		Options: `data: Lab(res, label); Configs(...) overlay other configurations; LogX(false)`,
+		Source:  FromLab,
 		Build: func(o plots.Options) (*plots.Figure, error) {
 			return buildLabFits(o, labresult.Configs()[0], "lab-fig8")
 		}})
 	Register(Spec{ID: "lab-fig9", Paper: "Figure 9 (lab)", Caption: "Scaling lab: (c/N)^α fitted to the accuracy of Vision Queries (ft), all questions and per kind",
-		Options: `SetLabResult; Configs(...) overlay other configurations; LogX(false)`,
+		Options: `data: Lab(res, label); Configs(...) overlay other configurations; LogX(false)`,
+		Source:  FromLab,
 		Build: func(o plots.Options) (*plots.Figure, error) {
 			return buildLabFits(o, labresult.Configs()[2], "lab-fig9")
 		}})
 	Register(Spec{ID: "lab-fig11", Paper: "Figure 11 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries (ft)) per N, local and global questions",
-		Options: `SetLabResult`,
+		Options: `data: Lab(res, label)`,
+		Source:  FromLab,
 		Build: func(o plots.Options) (*plots.Figure, error) {
 			return buildLabDiffs(o, labresult.Configs()[2], "lab-fig11")
 		}})
 	Register(Spec{ID: "lab-fig12", Paper: "Figure 12 (lab)", Caption: "Scaling lab: ΔP = P(Vision Question Queries) − P(Vision Queries) per N (same weights, question dropped), local and global questions",
-		Options: `SetLabResult`,
+		Options: `data: Lab(res, label)`,
+		Source:  FromLab,
 		Build: func(o plots.Options) (*plots.Figure, error) {
 			return buildLabDiffs(o, labresult.Configs()[1], "lab-fig12")
 		}})
-}
-
-var (
-	labMu      sync.Mutex
-	labRes     *labresult.Result
-	labLabel   string
-	labDemo    *labresult.Result
-	labDemoErr error
-	labOnce    sync.Once
-)
-
-// SetLabResult sets the sweep the lab figures draw, with a label for their
-// titles (e.g. "quick sweep, 2 seeds"); nil restores the default demo.
-func SetLabResult(res *labresult.Result, label string) {
-	labMu.Lock()
-	defer labMu.Unlock()
-	labRes, labLabel = res, label
-}
-
-// LabDemoSweep is the sweep the lab figures draw when none is set: two N,
-// one seed, a few steps of a tiny model — seconds, and too short to learn
-// the task; it shows the figures' form, not the findings.
-func LabDemoSweep() lab.SweepConfig {
-	return lab.SweepConfig{
-		Task:  labtask.LabTask(),
-		Model: lab.ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
-		Train: lab.TrainConfig{Steps: 8, FTSteps: 4, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 32},
-		Ns:    []int{1, 4}, Seeds: []uint64{1},
-	}
-}
-
-func labResult() (*labresult.Result, string, error) {
-	labMu.Lock()
-	r, l := labRes, labLabel
-	labMu.Unlock()
-	if r != nil {
-		return r, l, nil
-	}
-	labOnce.Do(func() { labDemo, labDemoErr = LabDemoSweep().Sweep(nil) })
-	return labDemo, "untrained demo", labDemoErr
 }
 
 func buildLabTask(o plots.Options) (*plots.Figure, error) {
@@ -143,9 +106,9 @@ func shortCfg(c string) string {
 }
 
 func buildLabLoss(o plots.Options) (*plots.Figure, error) {
-	res, label, err := labResult()
+	res, label, err := labOf(o, "lab-loss")
 	if err != nil {
-		return nil, fmt.Errorf("plots: lab-loss: %w", err)
+		return nil, err
 	}
 	p := plots.NewPlot("", "step", "training loss (cross-entropy of the answer word)")
 	var first uint64
@@ -189,9 +152,9 @@ func buildLabLoss(o plots.Options) (*plots.Figure, error) {
 }
 
 func buildLabFits(o plots.Options, def, id string) (*plots.Figure, error) {
-	res, label, err := labResult()
+	res, label, err := labOf(o, id)
 	if err != nil {
-		return nil, fmt.Errorf("plots: %s: %w", id, err)
+		return nil, err
 	}
 	cfgs, err := plots.Select("configuration", labresult.Configs(), o.Configs)
 	if err != nil {
@@ -269,9 +232,9 @@ func buildLabFits(o plots.Options, def, id string) (*plots.Figure, error) {
 }
 
 func buildLabDiffs(o plots.Options, other, id string) (*plots.Figure, error) {
-	res, label, err := labResult()
+	res, label, err := labOf(o, id)
 	if err != nil {
-		return nil, fmt.Errorf("plots: %s: %w", id, err)
+		return nil, err
 	}
 	vqq := labresult.Configs()[0]
 	var panels []*plot.Plot

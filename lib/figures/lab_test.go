@@ -10,22 +10,7 @@ import (
 // The lab's Figures 11 and 12 compare local with global questions, so their
 // two panels share one ΔP scale, wide enough for every bar.
 func TestLabDiffPanelsShareScale(t *testing.T) {
-	mk := func(cfg string, n, loc, glo int) labresult.Run {
-		return labresult.Run{Config: cfg, N: n, Seed: 1, Accuracy: []labresult.KindAccuracy{
-			{Kind: labtask.Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
-			{Kind: labtask.Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
-	}
-	c := labresult.Configs()
-	var runs []labresult.Run
-	for i, n := range []int{1, 2, 4} {
-		runs = append(runs, mk(c[0], n, 80, 90), mk(c[1], n, 40, 93), mk(c[2], n, 60-5*i, 88))
-	}
-	res, err := labresult.Summarise(runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	SetLabResult(res, "test")
-	defer SetLabResult(nil, "")
+	res := testLabResult(t)
 	for _, tc := range []struct {
 		id     string
 		lo, hi float64 // the bars' range: both panels must cover it
@@ -33,7 +18,7 @@ func TestLabDiffPanelsShareScale(t *testing.T) {
 		{"lab-fig11", 0, 0.30}, // local 0.20…0.30, global 0.02
 		{"lab-fig12", -0.03, 0.40},
 	} {
-		f, err := Build(tc.id)
+		f, err := Build(tc.id, Lab(res, "test"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,4 +36,27 @@ func TestLabDiffPanelsShareScale(t *testing.T) {
 			t.Errorf("%s: render: %v", tc.id, err)
 		}
 	}
+}
+
+// testLabResult is a three-N, one-seed sweep whose ΔP is known: local
+// 0.20…0.30 and global 0.02 against VQ-ft, local 0.40 and global −0.03
+// against VQ.
+func testLabResult(t *testing.T) *labresult.Result {
+	t.Helper()
+	mk := func(cfg string, n, loc, glo int) labresult.Run {
+		return labresult.Run{Config: cfg, N: n, Seed: 1, Accuracy: []labresult.KindAccuracy{
+			{Kind: labtask.Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
+			{Kind: labtask.Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}},
+			Losses: []float64{2, 1.5, 1.2, 1}}
+	}
+	c := labresult.Configs()
+	var runs []labresult.Run
+	for i, n := range []int{1, 2, 4} {
+		runs = append(runs, mk(c[0], n, 80, 90), mk(c[1], n, 40, 93), mk(c[2], n, 60-5*i, 88))
+	}
+	res, err := labresult.Summarise(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

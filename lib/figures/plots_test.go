@@ -6,6 +6,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/tokenscale/tokenscale/lib/plots"
+	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 )
 
 func TestShapeH(t *testing.T) {
@@ -32,15 +35,24 @@ func TestShapeH(t *testing.T) {
 	}
 }
 
+// testData hands every kind of data a figure may need: a small lab sweep,
+// two Section-3 estimates, a training run and a token layout.
+func testData(t *testing.T) []plots.Option {
+	return []plots.Option{Lab(testLabResult(t), "test"), Branch(constCurve(t, "A", 20), constCurve(t, "B", 30)),
+		Training(TrainingRun{Label: "a", Log: []trainlog.StepLog{{Step: 1, Loss: 3, GradNorm: 2, LR: 1e-3}, {Step: 2, Loss: 2, GradNorm: 1, LR: 1e-3}}}),
+		Layout("test", []string{"IMG", "QUE", "QED", "EOS"}, []string{"TXT", "FUSED", "ANS"})}
+}
+
 // TestEveryFigureRenders builds every registered figure with default options
-// and renders it to PNG and SVG.
+// (and test data where it draws data) and renders it to PNG and SVG.
 func TestEveryFigureRenders(t *testing.T) {
 	if len(IDs()) == 0 {
 		t.Fatal("no figures registered")
 	}
+	data := testData(t)
 	for _, id := range IDs() {
 		t.Run(id, func(t *testing.T) {
-			f, err := Build(id)
+			f, err := Build(id, data...)
 			if err != nil {
 				t.Fatalf("Build(%s): %v", id, err)
 			}

@@ -18,6 +18,10 @@ type Spec struct {
 	// Options lists, for the user, which options the figure reads and their
 	// defaults, e.g. `Param("g", 0.001, 0.01, 0.1); LogX/LogY`.
 	Options string
+	// Source says what the figure draws and so which data an Option must
+	// hand it (Lab, Branch, Training, Eval, Layout); FromPaper figures need
+	// none.
+	Source Source
 	// Build draws the figure. It must reject unknown metric/config names with
 	// an error and must not panic.
 	Build func(o plots.Options) (*plots.Figure, error)

@@ -383,3 +383,15 @@ func (c SweepConfig) Sweep(progress Progress) (*labresult.Result, error) {
 	}
 	return labresult.Summarise(runs)
 }
+
+// DemoSweep is a sweep of seconds: two N, one seed, a few steps of a tiny
+// model, too short to learn the task. It shows the form of the lab's
+// figures, not the findings (tokenscale figures --demo draws it).
+func DemoSweep() SweepConfig {
+	return SweepConfig{
+		Task:  labtask.LabTask(),
+		Model: ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
+		Train: TrainConfig{Steps: 8, FTSteps: 4, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 32},
+		Ns:    []int{1, 4}, Seeds: []uint64{1},
+	}
+}

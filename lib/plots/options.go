@@ -31,6 +31,7 @@ type Options struct {
 	Height  vg.Length            // canvas height; 0 = the figure's default
 	Title   *string              // overall title; nil = the figure's default
 	set     []string             // what the user set, for Slug
+	data    []any                // what the figure draws, see Data
 }
 
 // Option changes Options.
@@ -107,6 +108,25 @@ func Title(t string) Option {
 		o.Title = &t
 		o.set = append(o.set, "t="+t)
 	}
+}
+
+// Data hands a figure the data it draws (results of a run, training logs,
+// ...): the figure's package says which types it reads. Data does not
+// change Slug, which names the options a figure was drawn with, not its
+// data; a later Data of the same type replaces an earlier one.
+func Data(v any) Option {
+	return func(o *Options) { o.data = append(o.data, v) }
+}
+
+// DataOf returns the last value handed with Data that has type T.
+func DataOf[T any](o Options) (T, bool) {
+	for i := len(o.data) - 1; i >= 0; i-- {
+		if v, ok := o.data[i].(T); ok {
+			return v, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // Slug is a short stable tag for the options the user set ("" when none):

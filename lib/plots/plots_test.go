@@ -28,6 +28,23 @@ func TestOptions(t *testing.T) {
 	}
 }
 
+func TestData(t *testing.T) {
+	type runs []int
+	o := NewOptions(Data(runs{1}), Param("g", 1), Data("label"), Data(runs{2, 3}))
+	if r, ok := DataOf[runs](o); !ok || len(r) != 2 || r[1] != 3 {
+		t.Errorf("DataOf[runs] = %v, %v; want the last runs handed, [2 3]", r, ok)
+	}
+	if s, ok := DataOf[string](o); !ok || s != "label" {
+		t.Errorf("DataOf[string] = %q, %v", s, ok)
+	}
+	if _, ok := DataOf[float64](o); ok {
+		t.Error("DataOf[float64] found data never handed")
+	}
+	if o.Slug() != NewOptions(Param("g", 1)).Slug() {
+		t.Error("Data changed the slug")
+	}
+}
+
 func got(v []float64) float64 { return v[0] }
 
 func TestNiceTicks(t *testing.T) {

@@ -409,6 +409,26 @@ func Latest(ckDir string) (string, error) {
 	return filepath.Join(ckDir, strings.TrimSpace(string(raw))), nil
 }
 
+// ResumeFile resumes the newest checkpoint of ckDir on the chat records of
+// the JSONL file data, encoded with that checkpoint's own configuration
+// (vlm.EncodeFile): what a notebook cell or `tokenscale train … --resume`
+// does to take up a run where it stopped.
+func ResumeFile(ckDir, data string) (*Trainer, error) {
+	dir, err := Latest(ckDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := vlm.ReadConfig(filepath.Join(dir, vlm.ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	ex, err := vlm.EncodeFile(cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	return Resume(ckDir, ex)
+}
+
 // Resume loads the newest checkpoint of ckDir and returns a trainer that
 // continues where it stopped (same data order, optimizer moments and step).
 func Resume(ckDir string, examples []vlm.Example) (*Trainer, error) {

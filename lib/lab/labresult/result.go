@@ -106,9 +106,8 @@ type Result struct {
 // Configs lists the paper's three configurations in order.
 func Configs() []string { return []string{VQQ, VQ, VQFT} }
 
-// Summarise averages runs over seeds, fits the scaling law per
-// configuration (all questions, and per kind) and computes the differences
-// of Figures 11 and 12.
+// Summarise averages runs over seeds and summarises the averages with
+// FromPoints.
 func Summarise(runs []Run) (*Result, error) {
 	type k struct {
 		cfg  string
@@ -122,11 +121,22 @@ func Summarise(runs []Run) (*Result, error) {
 		}
 		vals[k{r.Config, r.N, "all"}] = append(vals[k{r.Config, r.N, "all"}], r.Overall())
 	}
-	res := &Result{Runs: runs, Fits: map[string]scaling.Fit{}, FitErrs: map[string]error{}, KindFits: map[string]scaling.Fit{}}
+	var points []Point
 	for key, v := range vals {
 		m, s := meanStd(v)
-		res.Points = append(res.Points, Point{Config: key.cfg, N: key.n, Kind: key.kind, Accuracy: m, Std: s, Seeds: len(v)})
+		points = append(points, Point{Config: key.cfg, N: key.n, Kind: key.kind, Accuracy: m, Std: s, Seeds: len(v)})
 	}
+	res := FromPoints(points)
+	res.Runs = runs
+	return res, nil
+}
+
+// FromPoints summarises seed-averaged accuracies (a sweep's CSV holds
+// them): it sorts them by configuration, N and kind, fits the scaling law
+// per configuration (all questions, and per kind) and computes the
+// differences of Figures 11 and 12. The result has no Runs.
+func FromPoints(points []Point) *Result {
+	res := &Result{Points: append([]Point(nil), points...), Fits: map[string]scaling.Fit{}, FitErrs: map[string]error{}, KindFits: map[string]scaling.Fit{}}
 	order := map[string]int{}
 	for i, c := range Configs() {
 		order[c] = i
@@ -174,7 +184,7 @@ func Summarise(runs []Run) (*Result, error) {
 			}
 		}
 	}
-	return res, nil
+	return res
 }
 
 // Curve returns the seed-averaged accuracy of a configuration and kind
