@@ -12,8 +12,8 @@
 //     and a shared legend row, rendered to PNG or SVG (Render, WriteTo,
 //     WriteFile; files are written atomically);
 //   - ticks and axes: NiceTicks (1-2-5 steps), Log2Ticks and SetNAxis for the
-//     paper's log₂ N axes, SetLogX/SetLogY, LogTicks for log axes labelled
-//     at 1-2-5 steps;
+//     paper's log₂ N axes, SetLogX/SetLogY (decade ticks), Log125Ticks and
+//     SetLogX125/SetLogY125 for log axes labelled at 1-2-5 steps;
 //   - small parts shared by several figures (parts.go): lines, markers,
 //     legend thumbnails, horizontal bars, a legend-only panel, image panels;
 //   - Options, the user's choices for any figure (Metrics, Configs, LogX,

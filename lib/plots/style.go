@@ -329,7 +329,8 @@ func (f *Figure) drawLegendRow(dc draw.Canvas) vg.Length {
 }
 
 // WriteFile renders the figure to path; the format follows the extension
-// (.png or .svg). Parent directories are created.
+// (.png or .svg). Parent directories are created; the file is written next
+// to path and renamed into place, so a reader never sees half a figure.
 func (f *Figure) WriteFile(path string) error {
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
 	b, err := f.Render(format)
@@ -339,8 +340,23 @@ func (f *Figure) WriteFile(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
 		return fmt.Errorf("plots: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("plots: write %s: %w", path, err)
 	}
 	return nil
 }
