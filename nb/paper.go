@@ -53,7 +53,7 @@ func Table1Data(opts ...plots.Option) (*Table, error) {
 	}
 	var notes []string
 	for _, m := range metrics {
-		row := []string{figures.MetricLabel(m)}
+		row := []string{m.Label()}
 		for _, cfg := range cfgs {
 			fit, _, _, err := figures.FitPoints(cfg, m, drop)
 			if err != nil {
@@ -62,10 +62,10 @@ func Table1Data(opts ...plots.Option) (*Table, error) {
 			p := printed[m.ID+"|"+string(cfg)]
 			row = append(row, formatC(fit), fmt.Sprintf("%.4f", fit.Alpha), orDash(p.CText), orDash(p.AlphaText))
 			if fit.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", figures.MetricLabel(m), cfg.Short(), fit.Note))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", m.Label(), cfg.Short(), fit.Note))
 			}
 			if p.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", figures.MetricLabel(m), cfg.Short(), p.Note))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", m.Label(), cfg.Short(), p.Note))
 			}
 		}
 		t.Rows = append(t.Rows, row)
@@ -80,7 +80,7 @@ func lookupMetric(name string) (paperdata.Metric, bool) {
 		return m, true
 	}
 	for _, m := range paperdata.Metrics() {
-		if strings.EqualFold(figures.MetricLabel(m), strings.TrimSpace(name)) {
+		if strings.EqualFold(m.Label(), strings.TrimSpace(name)) {
 			return m, true
 		}
 	}

@@ -69,7 +69,7 @@ func buildFig13(o plots.Options) (*plots.Figure, error) {
 	logX := o.LogXOr(true)
 	var panels []*plot.Plot
 	for _, c := range comps {
-		p := plots.NewPlot(MetricLabel(c.Metric), "N", "")
+		p := plots.NewPlot(c.Metric.Label(), "N", "")
 		p.Title.TextStyle.Font.Size = plots.LabelSize
 		missing := 0
 		for bi, b := range c.Baselines {

@@ -78,7 +78,7 @@ func buildClusters(o plots.Options, def paperdata.Config, paperName string) (*pl
 			lp.Color, lp.Width = col, vg.Points(1.2)
 			sp.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: shape}
 			p.Add(lp, sp)
-			legend.Add(MetricLabel(m.Metric), lp, sp)
+			legend.Add(m.Metric.Label(), lp, sp)
 		}
 		cpts := make(plotter.XYs, len(cl.N))
 		for i := range cl.N {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -25,59 +24,6 @@ func init() {
 		Build:   func(o plots.Options) (*plots.Figure, error) { return buildDiffBars(o, paperdata.VQ, "Figure 12") }})
 }
 
-// diffGroup is one panel of Figures 11-12.
-type diffGroup struct {
-	title  string
-	series []analysis.DiffSeries
-}
-
-// groupDiffs splits the metrics into the paper's panels by scale and sign:
-// scores in the thousands (MME), scores in the hundreds (OCRBench), then the
-// percent-scale metrics whose ΔP is never negative, then the others.
-func groupDiffs(ds []analysis.DiffSeries) []diffGroup {
-	var huge, large, pos, mixed []analysis.DiffSeries
-	for _, d := range ds {
-		scale := 0.0
-		for i := range d.PA {
-			scale = math.Max(scale, math.Max(math.Abs(d.PA[i]), math.Abs(d.PB[i])))
-		}
-		switch {
-		case scale > 1000:
-			huge = append(huge, d)
-		case scale > 100:
-			large = append(large, d)
-		case d.Min >= 0:
-			pos = append(pos, d)
-		default:
-			mixed = append(mixed, d)
-		}
-	}
-	labels := func(s []analysis.DiffSeries) string {
-		var l []string
-		for _, d := range s {
-			l = append(l, MetricLabel(d.Metric))
-		}
-		return strings.Join(l, ", ")
-	}
-	var out []diffGroup
-	if len(huge) > 0 {
-		out = append(out, diffGroup{labels(huge), huge})
-	}
-	if len(large) > 0 {
-		out = append(out, diffGroup{labels(large), large})
-	}
-	if len(pos) > 0 {
-		out = append(out, diffGroup{"ΔP ≥ 0 at every N", pos})
-	}
-	if len(mixed) > 0 {
-		out = append(out, diffGroup{"ΔP < 0 at some N", mixed})
-	}
-	for i := range out {
-		out[i].title = fmt.Sprintf("(%c) %s", 'a'+i, out[i].title)
-	}
-	return out
-}
-
 func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*plots.Figure, error) {
 	metrics, err := resolveMetrics(o.Metrics, paperdata.Table1Metrics())
 	if err != nil {
@@ -94,19 +40,19 @@ func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*
 	if err != nil {
 		return nil, err
 	}
-	groups := groupDiffs(ds)
+	groups := analysis.DiffPanels(ds)
 	nN := len(paperdata.Ns())
 	xLabel := fmt.Sprintf("ΔP = P(%s) − P(%s)", cfgs[0].Short(), cfgs[1].Short())
 	var panels []*plot.Plot
 	var big, small []int // panel indexes by kind, for the layout
 	for gi, g := range groups {
-		p := plots.NewPlot(g.title, xLabel, "")
+		p := plots.NewPlot(fmt.Sprintf("(%c) %s", 'a'+gi, g.Title), xLabel, "")
 		p.Title.TextStyle.Font.Size = plots.LabelSize
 		bars := &plots.HBars{Thickness: 0.8}
 		var ticks []plot.Tick
 		block := float64(nN) + 2 // ten bars and a gap
-		for j, d := range g.series {
-			base := float64(len(g.series)-1-j) * block
+		for j, d := range g.Series {
+			base := float64(len(g.Series)-1-j) * block
 			for k := range d.Delta { // k = 0 is N = 1, drawn lowest in the block
 				c := plots.Shade(plots.Green, k, nN)
 				if d.Delta[k] < 0 {
@@ -114,13 +60,13 @@ func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*
 				}
 				bars.Bars = append(bars.Bars, plots.HBar{Y: base + float64(k), V: d.Delta[k], Color: c})
 			}
-			if len(g.series) == 1 { // one metric: label every bar with its N
+			if len(g.Series) == 1 { // one metric: label every bar with its N
 				for k, n := range d.N {
 					ticks = append(ticks, plot.Tick{Value: base + float64(k), Label: fmt.Sprint(n)})
 				}
 				p.Y.Label.Text = "N"
 			} else {
-				ticks = append(ticks, plot.Tick{Value: base + float64(nN-1)/2, Label: MetricLabel(d.Metric)})
+				ticks = append(ticks, plot.Tick{Value: base + float64(nN-1)/2, Label: d.Metric.Label()})
 			}
 		}
 		p.Add(bars)
@@ -140,7 +86,7 @@ func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*
 		span := xmax - xmin
 		p.X.Min, p.X.Max = xmin-0.04*span, xmax+0.04*span
 		panels = append(panels, p)
-		if len(g.series) == 1 && len(groups) > 2 && gi < 2 && isLargeScale(g.series[0]) {
+		if len(g.Series) == 1 && len(groups) > 2 && gi < 2 && isLargeScale(g.Series[0]) {
 			big = append(big, gi)
 		} else {
 			small = append(small, gi)
@@ -165,12 +111,12 @@ func buildDiffBars(o plots.Options, other paperdata.Config, paperName string) (*
 	}
 	rows := 0
 	for _, g := range groups {
-		rows = max(rows, len(g.series))
+		rows = max(rows, len(g.Series))
 	}
 	for i, pi := range small {
 		// Heights follow the number of metrics, so bars keep one thickness.
 		w := (1 - left) / float64(len(small))
-		h := 0.15 + 0.85*float64(len(groups[pi].series))/float64(rows)
+		h := 0.15 + 0.85*float64(len(groups[pi].Series))/float64(rows)
 		f.Boxes[pi] = plots.Box{X0: left + w*float64(i), Y0: 1 - h, X1: left + w*float64(i+1), Y1: 1}
 	}
 	f.Width, f.Height = o.SizeOr(15*vg.Inch, vg.Length(math.Max(5.5, 1.6+0.95*float64(rows)))*vg.Inch)

@@ -119,7 +119,7 @@ func buildEvalSweep(o plots.Options) (*plots.Figure, error) {
 		}
 		label := g.id
 		if m, ok := paperdata.LookupMetric(g.id); ok {
-			label = MetricLabel(m)
+			label = m.Label()
 		}
 		p.Title.Text = label
 		if len(notes) > 0 {

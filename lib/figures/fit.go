@@ -74,7 +74,7 @@ func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (
 	logX, logY := o.LogXOr(true), o.LogYOr(false)
 	var panels []*plot.Plot
 	for _, m := range metrics {
-		title := MetricLabel(m)
+		title := m.Label()
 		p := plots.NewPlot("", "N", "")
 		for ci, cfg := range cfgs {
 			fit, used, dropped, err := FitPoints(cfg, m, drop)

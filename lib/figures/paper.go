@@ -12,19 +12,8 @@ import (
 // 9, 11, 12, 13, 16, 17): metric and configuration names as the user types
 // them, and short labels for panels.
 
-// MetricLabel is the short label of a metric used in panel titles and axis
-// ticks: the benchmark alone for "Overall" and OCRBench's "Final Score",
-// "benchmark metric" otherwise (e.g. "COCO VAL BLEU-1").
-func MetricLabel(m paperdata.Metric) string {
-	switch m.Name {
-	case "Overall", "Final Score":
-		return m.Benchmark
-	}
-	return m.Benchmark + " " + m.Name
-}
-
 // resolveMetrics turns the user's metric names into metrics. A name may be a
-// metric id ("Overall@MME", "BLEU-1@COCO_VAL") or a MetricLabel ("MME",
+// metric id ("Overall@MME", "BLEU-1@COCO_VAL") or a metric Label ("MME",
 // "COCO VAL BLEU-1"), case-insensitively. With no names it returns def.
 func resolveMetrics(want []string, def []paperdata.Metric) ([]paperdata.Metric, error) {
 	if len(want) == 0 {
@@ -36,7 +25,7 @@ func resolveMetrics(want []string, def []paperdata.Metric) ([]paperdata.Metric, 
 		m, ok := paperdata.LookupMetric(w)
 		if !ok {
 			for _, c := range paperdata.Metrics() {
-				if norm(MetricLabel(c)) == norm(w) {
+				if norm(c.Label()) == norm(w) {
 					m, ok = c, true
 					break
 				}
@@ -45,7 +34,7 @@ func resolveMetrics(want []string, def []paperdata.Metric) ([]paperdata.Metric, 
 		if !ok {
 			var labels []string
 			for _, c := range paperdata.Metrics() {
-				labels = append(labels, MetricLabel(c))
+				labels = append(labels, c.Label())
 			}
 			return nil, fmt.Errorf("plots: unknown metric %q (known: %s; or an id such as %q)", w, strings.Join(labels, ", "), "Overall@MME")
 		}

@@ -96,6 +96,17 @@ type Metric struct {
 
 func (m Metric) String() string { return m.ID }
 
+// Label is the metric's short label in panel titles, axis ticks and tables:
+// the benchmark alone for "Overall" and OCRBench's "Final Score",
+// "benchmark metric" otherwise (e.g. "COCO VAL BLEU-1").
+func (m Metric) Label() string {
+	switch m.Name {
+	case "Overall", "Final Score":
+		return m.Benchmark
+	}
+	return m.Benchmark + " " + m.Name
+}
+
 // MetricID joins a metric name and benchmark the way Table 1 does.
 func MetricID(benchmark, name string) string { return name + "@" + benchmark }
 
