@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
@@ -105,7 +106,7 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 		if !math.IsNaN(f.R2) {
 			r2 = strconv.FormatFloat(f.R2, 'f', 4, 64)
 		}
-		out = append(out, []string{g.id, g.config, formatC(f), formatAlpha(f.Alpha), r2, lo, hi, strconv.Itoa(len(g.n)), f.Note})
+		out = append(out, []string{g.id, g.config, analysis.FormatC(f), formatAlpha(f.Alpha), r2, lo, hi, strconv.Itoa(len(g.n)), f.Note})
 	}
 	if *format == "markdown" {
 		return writeMarkdown(env.stdout, out)

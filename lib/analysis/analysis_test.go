@@ -268,10 +268,10 @@ func ExampleDifferences() {
 	// [7 -5 -4 6 -8 -18 -54 -51 -11 28]
 }
 
-func ExampleScalingCurves() {
+func ExampleFitCurve() {
 	m, _ := paperdata.LookupMetric("Overall@MME")
-	curves, _ := ScalingCurves(paperdata.VQQ, []paperdata.Metric{m})
-	f := curves[0].Fit
+	c, _ := FitCurve(paperdata.VQQ, m, nil)
+	f := c.Fit
 	fmt.Printf("%s: c = %.4e, alpha = %.4f\n", m.ID, f.C, f.Alpha) // Table 1: 1.9911e-59, -0.0516
 	// Output:
 	// Overall@MME: c = 1.9911e-59, alpha = -0.0516

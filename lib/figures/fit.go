@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/plots"
 	"github.com/tokenscale/tokenscale/lib/scaling"
@@ -37,28 +37,19 @@ func fitColors(i int) (points, line color.Color) {
 	return plots.Shade(c, 1, 3), c
 }
 
-// FitPoints fits (c/N)^α to one metric's Appendix D points for cfg, leaving
-// out the values of N in drop. It returns the fit, and the points used and
-// left out.
-func FitPoints(cfg paperdata.Config, m paperdata.Metric, drop []float64) (fit scaling.Fit, used, dropped plotter.XYs, err error) {
-	ns, ps, err := paperdata.Curve(cfg, m.ID)
+// fitPoints is analysis.FitCurve with its points as plotter.XYs.
+func fitPoints(cfg paperdata.Config, m paperdata.Metric, drop []float64) (fit scaling.Fit, used, dropped plotter.XYs, err error) {
+	c, err := analysis.FitCurve(cfg, m, drop)
 	if err != nil {
-		return fit, nil, nil, fmt.Errorf("plots: %w", err)
+		return fit, nil, nil, err
 	}
-	var fn, fp []float64
-	for i := range ns {
-		if slices.Contains(drop, ns[i]) {
-			dropped = append(dropped, plotter.XY{X: ns[i], Y: ps[i]})
-			continue
-		}
-		fn, fp = append(fn, ns[i]), append(fp, ps[i])
-		used = append(used, plotter.XY{X: ns[i], Y: ps[i]})
+	for i := range c.N {
+		used = append(used, plotter.XY{X: c.N[i], Y: c.P[i]})
 	}
-	fit, err = scaling.FitBFGS(fn, fp)
-	if err != nil {
-		return fit, nil, nil, fmt.Errorf("plots: fit %s, %s: %w", m.ID, cfg.Short(), err)
+	for i := range c.DroppedN {
+		dropped = append(dropped, plotter.XY{X: c.DroppedN[i], Y: c.DroppedP[i]})
 	}
-	return fit, used, dropped, nil
+	return c.Fit, used, dropped, nil
 }
 
 func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (*plots.Figure, error) {
@@ -77,7 +68,7 @@ func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (
 		title := m.Label()
 		p := plots.NewPlot("", "N", "")
 		for ci, cfg := range cfgs {
-			fit, used, dropped, err := FitPoints(cfg, m, drop)
+			fit, used, dropped, err := fitPoints(cfg, m, drop)
 			if err != nil {
 				return nil, err
 			}
