@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/results"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
@@ -116,73 +116,34 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 	return w.Error()
 }
 
-// tidyGroup is the rows of one (config, metric) in a tidy CSV.
+// tidyGroup is the rows of one (config, metric) of a results file.
 type tidyGroup struct {
 	config, benchmark, metric, id string
-	rows                          []tidyRow
+	rows                          []results.Row
 	n, p                          []float64 // filled by parse
 }
 
-// tidyRow is one data row as read (N non-empty).
-type tidyRow struct {
-	line     int
-	n, value string
-}
-
-// readTidy reads config,N,benchmark,metric,value rows into groups, in order
-// of first appearance; rows with an empty N are skipped. Numbers are parsed
-// later (parse), after --metric and --config have chosen the groups, so a
-// bad row elsewhere in the file does not stop a fit. Every problem is a
+// readTidy reads a results file (lib/results) into groups, in order of
+// first appearance. A row that could not be read is kept in its group and
+// reported by parse, after --metric and --config have chosen the groups, so
+// a bad row elsewhere in the file does not stop a fit. Every problem is a
 // usage error naming the file and line.
 func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
-	if err == io.EOF {
-		return nil, usagef("%s:1: empty file (want a header config,N,benchmark,metric,value)", name)
-	}
+	rows, err := results.Read(r, name)
 	if err != nil {
-		return nil, csvErr(name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	for _, need := range []string{"config", "N", "benchmark", "metric", "value"} {
-		if _, ok := col[need]; !ok {
-			return nil, usagef("%s:1: missing column %q (header %q; want config,N,benchmark,metric,value)", name, need, strings.Join(head, ","))
-		}
+		return nil, usagef("%v", err)
 	}
 	var groups []*tidyGroup
 	index := map[[3]string]*tidyGroup{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, csvErr(name, err)
-		}
-		if len(rec) != len(head) {
-			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		if get("N") == "" {
-			continue // a reference model's row (tokenscale data's baselines)
-		}
-		if get("metric") == "" || get("benchmark") == "" {
-			return nil, usagef("%s:%d: empty benchmark or metric", name, line)
-		}
-		k := [3]string{get("config"), get("benchmark"), get("metric")}
+	for _, row := range rows {
+		k := [3]string{row.Config, row.Benchmark, row.Metric}
 		g := index[k]
 		if g == nil {
 			g = &tidyGroup{config: k[0], benchmark: k[1], metric: k[2], id: paperdata.MetricID(k[1], k[2])}
 			index[k] = g
 			groups = append(groups, g)
 		}
-		g.rows = append(g.rows, tidyRow{line: line, n: get("N"), value: get("value")})
+		g.rows = append(g.rows, row)
 	}
 	if len(groups) == 0 {
 		return nil, usagef("%s: no rows with N to fit", name)
@@ -190,46 +151,23 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 	return groups, nil
 }
 
-// parse checks and converts a group's rows: N and value finite and > 0, at
-// least two distinct N.
+// parse checks a group's rows: each read, value > 0 (the law is fitted in
+// log space), at least two distinct N.
 func (g *tidyGroup) parse(name string) error {
 	for _, r := range g.rows {
-		n, err := strconv.ParseFloat(r.n, 64)
-		switch {
-		case err != nil:
-			return usagef("%s:%d: N %q is not a number", name, r.line, r.n)
-		case math.IsNaN(n) || math.IsInf(n, 0):
-			return usagef("%s:%d: N %q is not finite", name, r.line, r.n)
-		case n <= 0:
-			return usagef("%s:%d: N = %s must be > 0", name, r.line, r.n)
+		if r.Err != nil {
+			return usagef("%v", r.Err)
 		}
-		v, err := strconv.ParseFloat(r.value, 64)
-		switch {
-		case r.value == "":
-			return usagef("%s:%d: empty value", name, r.line)
-		case err != nil:
-			return usagef("%s:%d: value %q is not a number", name, r.line, r.value)
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			return usagef("%s:%d: value %q is not finite", name, r.line, r.value)
-		case v <= 0:
-			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.line, r.value)
+		if r.Value <= 0 {
+			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.Line, r.Text)
 		}
-		g.n = append(g.n, n)
-		g.p = append(g.p, v)
+		g.n = append(g.n, float64(r.N))
+		g.p = append(g.p, r.Value)
 	}
 	if err := scaling.Check(g.n, g.p); err != nil {
-		return usagef("%s:%d: %s, config %q: %v", name, g.rows[0].line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
+		return usagef("%s:%d: %s, config %q: %v", name, g.rows[0].Line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
 	}
 	return nil
-}
-
-// csvErr turns a CSV syntax error into "FILE:LINE: problem".
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return usagef("%s:%d: %v", name, pe.Line, pe.Err)
-	}
-	return usagef("%s: %v", name, err)
 }
 
 // selectGroups applies --metric and --config.

@@ -2,12 +2,12 @@ package eval
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/results"
 )
 
 // BenchFile is a benchmark file and the benchmark it holds.
@@ -95,98 +95,19 @@ func closeModel(a Answerer) error {
 	return nil
 }
 
-// TidyHeader is the header of the tidy results layout shared with
-// `tokenscale data` and `tokenscale fit`.
-var TidyHeader = []string{"config", "N", "benchmark", "metric", "value"}
-
-// WriteTidy writes results as CSV rows config,N,benchmark,metric,value (with
-// the header when header is true). Only the main metrics are written (the
-// "category:" splits are left out); benchmarks use the paper's spelling.
-func WriteTidy(w io.Writer, results []Result, header bool) error {
-	cw := csv.NewWriter(w)
-	if header {
-		if err := cw.Write(TidyHeader); err != nil {
-			return err
-		}
-	}
-	for _, r := range results {
+// WriteTidy writes results as rows of the results table (lib/results:
+// config,N,benchmark,metric,value, with the header when header is true).
+// Only the main metrics are written (the "category:" splits are left out);
+// benchmarks use the paper's spelling.
+func WriteTidy(w io.Writer, res []Result, header bool) error {
+	var rows []results.Row
+	for _, r := range res {
 		for _, name := range r.Metrics.Names() {
 			if strings.HasPrefix(name, "category:") {
 				continue
 			}
-			v := strconv.FormatFloat(r.Metrics[name], 'f', -1, 64)
-			if err := cw.Write([]string{string(r.Config), strconv.Itoa(r.N), r.Bench.Paper, name, v}); err != nil {
-				return err
-			}
+			rows = append(rows, results.Row{Config: string(r.Config), N: r.N, Benchmark: r.Bench.Paper, Metric: name, Value: r.Metrics[name]})
 		}
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// TidyRow is one row of the tidy results layout.
-type TidyRow struct {
-	Config    string
-	N         int
-	Benchmark string
-	Metric    string
-	Value     float64
-	Line      int // line in the file it was read from
-}
-
-// ID is the metric's id as Table 1 spells it, "<metric>@<benchmark>".
-func (r TidyRow) ID() string { return r.Metric + "@" + r.Benchmark }
-
-// ReadTidy reads a tidy CSV (header with at least config, N, benchmark,
-// metric, value, in any order). Rows with an empty N (reference models in
-// `tokenscale data`) are skipped. Errors name the file and line.
-func ReadTidy(r io.Reader, name string) ([]TidyRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("eval: %s:1: empty file (want a header %s)", name, strings.Join(TidyHeader, ","))
-		}
-		return nil, fmt.Errorf("eval: %s: %w", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	for _, c := range TidyHeader {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("eval: %s:1: missing column %q (want %s)", name, c, strings.Join(TidyHeader, ","))
-		}
-	}
-	var rows []TidyRow
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %s: %w", name, err)
-		}
-		if len(rec) != len(head) {
-			return nil, fmt.Errorf("eval: %s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		if get("N") == "" {
-			continue
-		}
-		n, err := strconv.Atoi(get("N"))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("eval: %s:%d: N %q is not a positive integer", name, line, get("N"))
-		}
-		v, err := strconv.ParseFloat(get("value"), 64)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %s:%d: value %q is not a number", name, line, get("value"))
-		}
-		if get("metric") == "" || get("benchmark") == "" || get("config") == "" {
-			return nil, fmt.Errorf("eval: %s:%d: empty config, benchmark or metric", name, line)
-		}
-		rows = append(rows, TidyRow{get("config"), n, get("benchmark"), get("metric"), v, line})
-	}
+	return results.Write(w, rows, header)
 }

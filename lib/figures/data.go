@@ -4,9 +4,9 @@ import (
 	"fmt"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
-	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 	"github.com/tokenscale/tokenscale/lib/plots"
+	"github.com/tokenscale/tokenscale/lib/results"
 	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 )
 
@@ -115,14 +115,14 @@ func trainingOf(o plots.Options) ([]TrainingRun, error) {
 // evalData is what Eval hands to figure eval-sweep.
 type evalData struct {
 	source string
-	rows   []eval.TidyRow
+	rows   []results.Row
 }
 
 // Eval hands the user's evaluation results (tidy rows, e.g. from
-// eval.ReadTidy or an eval sweep) to figure eval-sweep, which draws them
+// results.ReadAll or an eval sweep) to figure eval-sweep, which draws them
 // beside the paper's; source names them in the title.
-func Eval(source string, rows []eval.TidyRow) plots.Option {
-	return plots.Data(evalData{source: source, rows: append([]eval.TidyRow(nil), rows...)})
+func Eval(source string, rows []results.Row) plots.Option {
+	return plots.Data(evalData{source: source, rows: append([]results.Row(nil), rows...)})
 }
 
 // TokenLayout is the data of Figure 6: the kind of every token of the fusion

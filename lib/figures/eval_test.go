@@ -4,12 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/plots"
+	"github.com/tokenscale/tokenscale/lib/results"
 )
 
 func TestEvalSweepFigure(t *testing.T) {
-	rows, err := eval.ReadTidy(strings.NewReader("config,N,benchmark,metric,value\n"+
+	rows, err := results.ReadAll(strings.NewReader("config,N,benchmark,metric,value\n"+
 		"Vision Question Queries,1,MMStar,Overall,20\n"+
 		"Vision Question Queries,8,MMStar,Overall,30\n"+
 		"Vision Question Queries,64,MMStar,Overall,38\n"+

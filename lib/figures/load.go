@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
-	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 	"github.com/tokenscale/tokenscale/lib/plots"
+	"github.com/tokenscale/tokenscale/lib/results"
 	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 )
 
@@ -71,7 +71,7 @@ func LoadTraining(path string) (plots.Option, error) {
 // LoadEval reads a tidy results CSV (config,N,benchmark,metric,value) such
 // as `tokenscale eval sweep` writes, labelled by its file name.
 func LoadEval(path string) (plots.Option, error) {
-	rows, err := withFile(path, func(f *os.File) ([]eval.TidyRow, error) { return eval.ReadTidy(f, filepath.Base(path)) })
+	rows, err := withFile(path, func(f *os.File) ([]results.Row, error) { return results.ReadAll(f, filepath.Base(path)) })
 	if err != nil {
 		return nil, err
 	}
