@@ -32,6 +32,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/lab/labtask"
+	"github.com/tokenscale/tokenscale/lib/vlm/toysquare"
 )
 
 // ImageSize is the default side of the generated images in pixels.
@@ -470,24 +471,9 @@ func barChart(vals []int, size int) image.Image {
 	return img
 }
 
-// squareColours are the toy task's colours (as vlm.WriteToyDataset draws them).
-var squareColours = map[string]color.RGBA{
-	"red": {220, 30, 30, 255}, "green": {30, 200, 30, 255}, "blue": {30, 30, 220, 255}, "yellow": {230, 220, 30, 255},
-}
-
-var squareColourNames = []string{"red", "green", "blue", "yellow"}
-var squarePlaces = []string{"top left", "top right", "bottom left", "bottom right"}
-
-// drawSquare draws a coloured square in quadrant q (0 top left, 1 top right,
-// 2 bottom left, 3 bottom right) of a white size×size image, inset by one
-// pixel per 16 like the toy data.
+// drawSquare is toysquare.Draw as a base64 PNG.
 func drawSquare(col string, q, size int) (string, error) {
-	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	half, inset := size/2, max(1, size/16)
-	x0, y0 := half*(q%2), half*(q/2)
-	draw.Draw(img, image.Rect(x0+inset, y0+inset, x0+half-inset, y0+half-inset), &image.Uniform{squareColours[col]}, image.Point{}, draw.Src)
-	return pngBase64(img)
+	return pngBase64(toysquare.Draw(col, q, size))
 }
 
 func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, error) {
@@ -504,21 +490,21 @@ func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []strin
 	}
 	var rows []row
 	for i := 0; i < n; i++ {
-		col, q := squareColourNames[rng.IntN(4)], rng.IntN(4)
+		col, q := toysquare.ColourNames[rng.IntN(4)], rng.IntN(4)
 		img, err := drawSquare(col, q, size)
 		if err != nil {
 			return nil, nil, err
 		}
 		r := row{"index": strconv.Itoa(i), "image": img}
-		question, ans, cat, opts := "what colour is the square?", col, "colour", squareColourNames
+		question, ans, cat, opts := "what colour is the square?", col, "colour", toysquare.ColourNames
 		if i%2 == 1 {
-			question, ans, cat, opts = "where is the square?", squarePlaces[q], "position", squarePlaces
+			question, ans, cat, opts = "where is the square?", toysquare.Places[q], "position", toysquare.Places
 		}
 		switch {
 		case b.Kind == eval.Caption:
 			r["answer"] = eval.FormatStringList([]string{
-				"a " + col + " square in the " + squarePlaces[q], "A " + col + " square on a white background.",
-				"the square is " + col, "a small " + col + " square at the " + squarePlaces[q] + ".",
+				"a " + col + " square in the " + toysquare.Places[q], "A " + col + " square on a white background.",
+				"the square is " + col, "a small " + col + " square at the " + toysquare.Places[q] + ".",
 			})
 		case b.Kind == eval.MultipleChoice:
 			perm := rng.Perm(4)
