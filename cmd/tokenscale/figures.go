@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -75,8 +76,8 @@ seconds-long lab sweep); their titles say "demo". Naming ids draws just those.
 	if err != nil {
 		return err
 	}
-	ids := fs.Args()
-	if len(ids) == 0 {
+	ids, named := fs.Args(), len(fs.Args()) > 0
+	if !named {
 		for _, s := range figures.Specs() {
 			if _, ok := data[s.Source]; ok || s.Source == figures.FromPaper || s.Source == figures.FromEval {
 				ids = append(ids, s.ID)
@@ -100,6 +101,10 @@ seconds-long lab sweep); their titles say "demo". Naming ids draws just those.
 				fmt.Fprintln(env.stdout, path)
 				continue
 			}
+		}
+		if !named && errors.Is(err, figures.ErrNoData) {
+			fmt.Fprintf(env.stderr, "tokenscale figures: %s skipped: %v\n", id, err)
+			continue
 		}
 		fmt.Fprintf(env.stderr, "tokenscale figures: %s: %v\n", id, err)
 		failed = append(failed, id)

@@ -75,6 +75,11 @@ func TestFiguresOfYourOwnRuns(t *testing.T) {
 	if n := len(strings.Fields(stdout)); n != 3 {
 		t.Errorf("%d files written, want 3: %s", n, stdout)
 	}
+	// By default with --lab CSV: the lab figures, but lab-loss (no losses in a CSV) is skipped, not failed.
+	stdout, stderr, code = runCLI(t, "", "figures", "--out", out, "--lab", labCSV)
+	if code != 0 || !strings.Contains(stdout, "lab-fig12.png") || strings.Contains(stdout, "lab-loss") || !strings.Contains(stderr, "lab-loss skipped") {
+		t.Errorf("--lab CSV, default set: exit %d, stderr %q, files:\n%s", code, stderr, stdout)
+	}
 	// Without the flags, no lab figure is drawn by default, and naming one fails.
 	stdout, _, code = runCLI(t, "", "figures", "--out", out)
 	if code != 0 || strings.Contains(stdout, "lab-fig8") || !strings.Contains(stdout, "fig8.png") {

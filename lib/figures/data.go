@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
@@ -9,6 +10,11 @@ import (
 	"github.com/tokenscale/tokenscale/lib/results"
 	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 )
+
+// ErrNoData is wrapped by the error of a figure built without the data it
+// draws (or with data that lacks what it draws, e.g. a sweep CSV without
+// training losses).
+var ErrNoData = errors.New("no data for this figure")
 
 // Source says what a figure draws and so what, if anything, must be handed
 // to it with an Option besides the user's choices.
@@ -68,7 +74,7 @@ func Lab(res *labresult.Result, label string) plots.Option {
 func labOf(o plots.Options, id string) (*labresult.Result, string, error) {
 	d, ok := plots.DataOf[labData](o)
 	if !ok || d.res == nil {
-		return nil, "", fmt.Errorf("plots: %s draws a sweep of the scaling lab: hand it with figures.Lab(res, label) (res from lab.SweepConfig.Sweep or figures.LoadLab), or run tokenscale figures --lab FILE", id)
+		return nil, "", fmt.Errorf("plots: %s draws a sweep of the scaling lab: hand it with figures.Lab(res, label) (res from lab.SweepConfig.Sweep or figures.LoadLab), or run tokenscale figures --lab FILE: %w", id, ErrNoData)
 	}
 	return d.res, d.label, nil
 }
@@ -85,7 +91,7 @@ func Branch(cs ...branch.Curve) plots.Option {
 func branchOf(o plots.Options) ([]branch.Curve, error) {
 	d, ok := plots.DataOf[branchData](o)
 	if !ok || len(d) == 0 {
-		return nil, fmt.Errorf("plots: the Section-3 figures draw measured estimates: hand them with figures.Branch(curves...) (from branch.MeasureModels) or figures.LoadBranch, or run tokenscale figures --branch FILE")
+		return nil, fmt.Errorf("plots: the Section-3 figures draw measured estimates: hand them with figures.Branch(curves...) (from branch.MeasureModels) or figures.LoadBranch, or run tokenscale figures --branch FILE: %w", ErrNoData)
 	}
 	return d, nil
 }
@@ -107,7 +113,7 @@ func Training(rs ...TrainingRun) plots.Option {
 func trainingOf(o plots.Options) ([]TrainingRun, error) {
 	d, ok := plots.DataOf[trainingData](o)
 	if !ok || len(d) == 0 {
-		return nil, fmt.Errorf("plots: fig15 draws training logs: hand them with figures.Training(runs...) (a Trainer's Log, or trainlog.Read), or run tokenscale figures --train LOG")
+		return nil, fmt.Errorf("plots: fig15 draws training logs: hand them with figures.Training(runs...) (a Trainer's Log, or trainlog.Read), or run tokenscale figures --train LOG: %w", ErrNoData)
 	}
 	return d, nil
 }

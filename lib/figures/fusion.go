@@ -87,7 +87,7 @@ var tokenColours = map[string]color.Color{
 func buildFig6(o plots.Options) (*plots.Figure, error) {
 	l, ok := plots.DataOf[TokenLayout](o)
 	if !ok {
-		return nil, fmt.Errorf("plots: fig6 draws a token layout: hand it with figures.Layout(title, fusion, llm) (from vlm.ToyTokenLayout)")
+		return nil, fmt.Errorf("plots: fig6 draws a token layout: hand it with figures.Layout(title, fusion, llm) (from vlm.ToyTokenLayout): %w", ErrNoData)
 	}
 	fl, ll := l.Fusion, l.LLM
 	p := plots.NewPlot(l.Title, "token position", "")

@@ -125,7 +125,7 @@ func buildLabLoss(o plots.Options) (*plots.Figure, error) {
 		}
 	}
 	if len(runs) == 0 {
-		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses")
+		return nil, fmt.Errorf("plots: lab-loss: the sweep has no training losses (a sweep CSV holds none; use the lab cache folder): %w", ErrNoData)
 	}
 	var legend []plots.LegendEntry
 	for i, r := range runs {
