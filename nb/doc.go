@@ -1,7 +1,9 @@
 // Package nb is what a notebook cell calls: show a paper figure, a
 // gonum/plot panel, a table or a progress bar, with one short call. It
 // implements no part of the paper itself; the figures are built by
-// lib/plots from lib/paperdata, lib/scaling and lib/analysis.
+// lib/figures (over the drawing package lib/plots) from the data they are
+// handed. nb links no GoMLX: a notebook that draws the paper's numbers
+// builds without the model code.
 //
 // Inside a GoNB kernel (gonbui.IsNotebook) the calls display in the cell;
 // outside one (tests, the CLI, a plain `go run`) the same calls write files
@@ -13,6 +15,7 @@
 //	nb.Figure("fig8")                                      // Figure 8, the paper's options
 //	nb.Figure("fig8", plots.Metrics("MME", "POPE"))        // only two panels
 //	nb.Figure("fig2", plots.Param("g", 0.05), plots.LogY(false))
+//	nb.Figure("lab-fig8", figures.Lab(res, "my sweep"))    // a figure of your own run's data
 //	nb.FigureList()                                        // every registered figure and its options
 //	nb.Show(fig); nb.ShowSVG(fig); nb.ShowPlot(p, "name", 6, 4)
 //	nb.Table1()                                            // Table 1 refitted, beside the printed values
@@ -41,8 +44,9 @@
 // # Adding a notebook or a figure
 //
 // See notebooks/README.md. In short: figure code goes in your own file in
-// lib/plots, registered with plots.Register(plots.Spec{ID: ..., Build: ...});
-// the notebook cell is then one nb.Figure(id) call. A notebook starts with
+// lib/figures, registered with Register(Spec{ID: ..., Source: ..., Build:
+// ...}); the notebook cell is then one nb.Figure(id, data...) call. A
+// notebook starts with
 // the setup cell
 //
 //	!../kernels/nbsetup

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenscale/tokenscale/lib/figures"
 	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
@@ -69,7 +70,7 @@ func TestFigureWritesPNGOutsideKernel(t *testing.T) {
 
 func TestShowSVG(t *testing.T) {
 	dir := withFigureDir(t)
-	f, err := plots.Build("fig2")
+	f, err := figures.Build("fig2")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,11 @@ package nb
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/plots"
-	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
 // Table1 shows Table 1 of the paper refitted from Appendix D (Eq. 21-22,
@@ -29,42 +28,32 @@ func Table1(opts ...plots.Option) *Table {
 func Table1Data(opts ...plots.Option) (*Table, error) {
 	o := plots.NewOptions(opts...)
 	drop := o.ParamOr("drop")
-	printed := map[string]paperdata.Table1Entry{}
-	for _, e := range paperdata.Table1() {
-		printed[e.Metric.ID+"|"+string(e.Config)] = e
-	}
-	metrics := paperdata.Table1Metrics()
-	if len(o.Metrics) > 0 {
-		metrics = nil
-		for _, name := range o.Metrics {
-			m, ok := lookupMetric(name)
-			if !ok {
-				return nil, fmt.Errorf("nb: Table1: unknown metric %q", name)
-			}
-			metrics = append(metrics, m)
+	var metrics []paperdata.Metric // nil: Table 1's
+	for _, name := range o.Metrics {
+		m, ok := lookupMetric(name)
+		if !ok {
+			return nil, fmt.Errorf("nb: Table1: unknown metric %q", name)
 		}
+		metrics = append(metrics, m)
 	}
-	cfgs := []paperdata.Config{paperdata.VQQ, paperdata.VQFT}
+	rows, err := analysis.Table1(metrics, drop)
+	if err != nil {
+		return nil, err
+	}
 	t := &Table{Caption: "Table 1: P(N) = (c/N)^α refitted from Appendix D (BFGS in log space), beside the printed values",
 		Header: []string{"metric", "VQQ c", "VQQ α", "printed c", "printed α", "VQ-ft c", "VQ-ft α", "printed c", "printed α"}}
 	if len(drop) > 0 {
 		t.Caption += fmt.Sprintf("; N = %v left out of the fit", drop)
 	}
 	var notes []string
-	for _, m := range metrics {
-		row := []string{plots.MetricLabel(m)}
-		for _, cfg := range cfgs {
-			fit, _, _, err := plots.FitPoints(cfg, m, drop)
-			if err != nil {
-				return nil, err
-			}
-			p := printed[m.ID+"|"+string(cfg)]
-			row = append(row, formatC(fit), fmt.Sprintf("%.4f", fit.Alpha), orDash(p.CText), orDash(p.AlphaText))
-			if fit.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", plots.MetricLabel(m), cfg.Short(), fit.Note))
-			}
-			if p.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", plots.MetricLabel(m), cfg.Short(), p.Note))
+	for i := 0; i+1 < len(rows); i += 2 { // VQQ, then VQ-ft, per metric
+		row := []string{rows[i].Metric.Label()}
+		for _, r := range rows[i : i+2] {
+			row = append(row, orDash(analysis.FormatC(r.Fit)), fmt.Sprintf("%.4f", r.Fit.Alpha), orDash(r.Printed.CText), orDash(r.Printed.AlphaText))
+			for _, note := range []string{r.Fit.Note, r.Printed.Note} {
+				if note != "" {
+					notes = append(notes, fmt.Sprintf("%s, %s: %s.", r.Metric.Label(), r.Config.Short(), note))
+				}
 			}
 		}
 		t.Rows = append(t.Rows, row)
@@ -79,21 +68,11 @@ func lookupMetric(name string) (paperdata.Metric, bool) {
 		return m, true
 	}
 	for _, m := range paperdata.Metrics() {
-		if strings.EqualFold(plots.MetricLabel(m), strings.TrimSpace(name)) {
+		if strings.EqualFold(m.Label(), strings.TrimSpace(name)) {
 			return m, true
 		}
 	}
 	return paperdata.Metric{}, false
-}
-
-func formatC(f scaling.Fit) string {
-	if !f.CRepresentable() {
-		if math.IsInf(f.LogC, 0) || math.IsNaN(f.LogC) {
-			return "—"
-		}
-		return fmt.Sprintf("10^%.0f", f.Log10C())
-	}
-	return fmt.Sprintf("%.4e", f.C)
 }
 
 func orDash(s string) string {

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/tokenscale/tokenscale/lib/figures"
 	"github.com/tokenscale/tokenscale/lib/plots"
 )
 
@@ -91,7 +92,7 @@ func textWriter() io.Writer {
 	return textOut
 }
 
-// Figure builds the registered paper figure id (see plots.IDs) with the
+// Figure builds the registered paper figure id (see figures.IDs) with the
 // given options and shows it: in the cell as PNG, and as
 // FigureDir()/<name>.png, where name is id with default options and id plus
 // a short hash otherwise. It returns the path written ("" if none).
@@ -100,7 +101,7 @@ func textWriter() io.Writer {
 //	nb.Figure("fig8")
 //	nb.Figure("fig8", plots.Metrics("MME", "POPE"), plots.LogX(false))
 func Figure(id string, opts ...plots.Option) string {
-	f, err := plots.Build(id, opts...)
+	f, err := figures.Build(id, opts...)
 	if err != nil {
 		Fail(err)
 		return ""
@@ -213,7 +214,7 @@ func Check[T any](v T, err error) T {
 func FigureList() {
 	t := &Table{Caption: "Figures available to nb.Figure(id, options...)",
 		Header: []string{"id", "paper", "what it shows", "options"}}
-	for _, s := range plots.Specs() {
+	for _, s := range figures.Specs() {
 		t.Rows = append(t.Rows, []string{s.ID, s.Paper, s.Caption, s.Options})
 	}
 	t.Show()

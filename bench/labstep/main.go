@@ -21,6 +21,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
 
 func main() {
@@ -37,12 +38,12 @@ func run(w io.Writer, n, steps int) error {
 	if n < 1 || n > 64 || steps < 1 {
 		return fmt.Errorf("--n must be in [1, 64] and --steps ≥ 1 (got %d, %d)", n, steps)
 	}
-	task, mc, tc := lab.LabTask(), lab.DefaultModel(), lab.DefaultTrain()
-	samples, err := lab.Generate(task, 256, 1)
+	task, mc, tc := labtask.LabTask(), lab.DefaultModel(), lab.DefaultTrain()
+	samples, err := labtask.Generate(task, 256, 1)
 	if err != nil {
 		return err
 	}
-	tok := lab.NewTokenizer()
+	tok := labtask.NewTokenizer()
 	q := lab.MaxQuestionTokens(task)
 	items, err := lab.Encode(samples, tok, q)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
+	"github.com/tokenscale/tokenscale/lib/branch/stfile"
 )
 
 func init() {
@@ -134,7 +135,7 @@ stderr.`)
 	case "auto":
 		fmtName = "json"
 		if *states != "-" {
-			fmtName = branch.StatesFormat(*states)
+			fmtName = stfile.StatesFormat(*states)
 		}
 	case "json", "safetensors":
 	default:
@@ -143,7 +144,7 @@ stderr.`)
 	if err := checkFlags("branch estimate", check.Int("--workers", *workers, 0, check.MaxWorkers)); err != nil {
 		return err
 	}
-	branch.StatesWorkers = *workers
+	stfile.StatesWorkers = *workers
 	if fmtName == "safetensors" && *states == "-" {
 		return usagef("branch estimate: safetensors states cannot come from stdin")
 	}
@@ -161,7 +162,7 @@ stderr.`)
 	}
 	po := branch.PairOptions{Psi: *rf.psiCSV != ""}
 	if fmtName == "safetensors" {
-		err = branch.ReadSafetensorsStates(*states, po, add)
+		err = stfile.ReadSafetensorsStates(*states, po, add)
 	} else {
 		r, name, closeIn, oerr := env.openInput(*states)
 		if oerr != nil {
@@ -217,7 +218,7 @@ every digit of the JSON text; BF16 and F16 halve the file again.`)
 	}
 	defer closeIn()
 	start := time.Now()
-	n, err := branch.ConvertStates(r, name, *out, *dtype)
+	n, err := stfile.ConvertStates(r, name, *out, *dtype)
 	if err != nil {
 		return usagef("branch convert: %v", err)
 	}
@@ -292,13 +293,14 @@ safetensors layout of "branch estimate", to recompute the curves later.`)
 			}
 		}
 	}
+	var dumpW *stfile.StatesWriter
 	if *dump != "" {
-		w, err := branch.CreateStates(*dump, "F32")
+		w, err := stfile.CreateStates(*dump, "F32")
 		if err != nil {
 			return usagef("branch measure: %v", err)
 		}
 		defer w.Abort() // no-op once closed
-		mo.Dump = w
+		mo.Dump, dumpW = w, w
 	}
 	intr, stop := onInterrupt()
 	defer stop()
@@ -313,8 +315,8 @@ safetensors layout of "branch estimate", to recompute the curves later.`)
 	if err != nil {
 		return err
 	}
-	if mo.Dump != nil {
-		if err := mo.Dump.Close(); err != nil {
+	if dumpW != nil {
+		if err := dumpW.Close(); err != nil {
 			return err
 		}
 	}

@@ -2,9 +2,9 @@ package main
 
 import (
 	"encoding/csv"
-	"strconv"
 
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/results"
 )
 
 func init() {
@@ -36,11 +36,15 @@ skips rows without N.`)
 	if *format != "csv" {
 		return usagef("data: --format %q: only csv is supported", *format)
 	}
-	w := csv.NewWriter(env.stdout)
-	_ = w.Write([]string{"config", "N", "benchmark", "metric", "value"})
+	var rows []results.Row
 	for _, r := range paperdata.Results() {
-		_ = w.Write([]string{string(r.Config), strconv.Itoa(r.N), r.Metric.Benchmark, r.Metric.Name, r.Text})
+		rows = append(rows, results.Row{Config: string(r.Config), N: r.N, Benchmark: r.Metric.Benchmark, Metric: r.Metric.Name, Value: r.Value, Text: r.Text})
 	}
+	if err := results.Write(env.stdout, rows, true); err != nil {
+		return err
+	}
+	// Reference models have no N: rows the results table skips when read.
+	w := csv.NewWriter(env.stdout)
 	if *baselines {
 		for _, b := range paperdata.Baselines() {
 			_ = w.Write([]string{b.Model, "", b.Metric.Benchmark, b.Metric.Name, b.Text})

@@ -2,15 +2,17 @@ package main
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/check"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/check"
+
+	"github.com/tokenscale/tokenscale/lib/analysis"
 	"github.com/tokenscale/tokenscale/lib/paperdata"
+	"github.com/tokenscale/tokenscale/lib/results"
 	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
@@ -109,7 +111,7 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 		if !math.IsNaN(f.R2) {
 			r2 = strconv.FormatFloat(f.R2, 'f', 4, 64)
 		}
-		out = append(out, []string{g.id, g.config, formatC(f), formatAlpha(f.Alpha), r2, lo, hi, strconv.Itoa(len(g.n)), f.Note})
+		out = append(out, []string{g.id, g.config, analysis.FormatC(f), formatAlpha(f.Alpha), r2, lo, hi, strconv.Itoa(len(g.n)), f.Note})
 	}
 	if *format == "markdown" {
 		return writeMarkdown(env.stdout, out)
@@ -119,74 +121,34 @@ alpha_lo/alpha_hi is a seeded percentile bootstrap interval.`)
 	return w.Error()
 }
 
-// tidyGroup is the rows of one (config, metric) in a tidy CSV.
+// tidyGroup is the rows of one (config, metric) of a results file.
 type tidyGroup struct {
 	config, benchmark, metric, id string
-	rows                          []tidyRow
+	rows                          []results.Row
 	n, p                          []float64 // filled by parse
 }
 
-// tidyRow is one data row as read (N non-empty).
-type tidyRow struct {
-	line     int
-	n, value string
-}
-
-// readTidy reads config,N,benchmark,metric,value rows into groups, in order
-// of first appearance; rows with an empty N are skipped. Numbers are parsed
-// later (parse), after --metric and --config have chosen the groups, so a
-// bad row elsewhere in the file does not stop a fit. Every problem is a
+// readTidy reads a results file (lib/results) into groups, in order of
+// first appearance. A row that could not be read is kept in its group and
+// reported by parse, after --metric and --config have chosen the groups, so
+// a bad row elsewhere in the file does not stop a fit. Every problem is a
 // usage error naming the file and line.
 func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	cr.Comment = '#' // e.g. the "# vlmevalkit: 2024-12" line of eval sweep
-	head, err := cr.Read()
-	if err == io.EOF {
-		return nil, usagef("%s:1: empty file (want a header config,N,benchmark,metric,value)", name)
-	}
+	rows, err := results.Read(r, name)
 	if err != nil {
-		return nil, csvErr(name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	for _, need := range []string{"config", "N", "benchmark", "metric", "value"} {
-		if _, ok := col[need]; !ok {
-			return nil, usagef("%s:1: missing column %q (header %q; want config,N,benchmark,metric,value)", name, need, strings.Join(head, ","))
-		}
+		return nil, usagef("%v", err)
 	}
 	var groups []*tidyGroup
 	index := map[[3]string]*tidyGroup{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil { // before FieldPos: a record that failed to parse has no fields
-			return nil, csvErr(name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(head) {
-			return nil, usagef("%s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		if get("N") == "" {
-			continue // a reference model's row (tokenscale data's baselines)
-		}
-		if get("metric") == "" || get("benchmark") == "" {
-			return nil, usagef("%s:%d: empty benchmark or metric", name, line)
-		}
-		k := [3]string{get("config"), get("benchmark"), get("metric")}
+	for _, row := range rows {
+		k := [3]string{row.Config, row.Benchmark, row.Metric}
 		g := index[k]
 		if g == nil {
 			g = &tidyGroup{config: k[0], benchmark: k[1], metric: k[2], id: paperdata.MetricID(k[1], k[2])}
 			index[k] = g
 			groups = append(groups, g)
 		}
-		g.rows = append(g.rows, tidyRow{line: line, n: get("N"), value: get("value")})
+		g.rows = append(g.rows, row)
 	}
 	if len(groups) == 0 {
 		return nil, usagef("%s: no rows with N to fit", name)
@@ -197,50 +159,26 @@ func readTidy(r io.Reader, name string) ([]*tidyGroup, error) {
 // smallestNormal is the smallest normal float64, 2^−1022.
 const smallestNormal = 0x1p-1022
 
-// parse checks and converts a group's rows: N and value finite and > 0, at
-// least two distinct N.
+// parse checks a group's rows: each read, value > 0 (the law is fitted in
+// log space), at least two distinct N.
 func (g *tidyGroup) parse(name string) error {
 	for _, r := range g.rows {
-		n, err := strconv.ParseFloat(r.n, 64)
-		switch {
-		case err != nil:
-			return usagef("%s:%d: N %q is not a number", name, r.line, r.n)
-		case math.IsNaN(n) || math.IsInf(n, 0):
-			return usagef("%s:%d: N %q is not finite", name, r.line, r.n)
-		case n <= 0:
-			return usagef("%s:%d: N = %s must be > 0", name, r.line, r.n)
-		case n < smallestNormal:
-			return usagef("%s:%d: N = %s is below %g, the smallest normal float64", name, r.line, r.n, smallestNormal)
+		if r.Err != nil {
+			return usagef("%v", r.Err)
 		}
-		v, err := strconv.ParseFloat(r.value, 64)
-		switch {
-		case r.value == "":
-			return usagef("%s:%d: empty value", name, r.line)
-		case err != nil:
-			return usagef("%s:%d: value %q is not a number", name, r.line, r.value)
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			return usagef("%s:%d: value %q is not finite", name, r.line, r.value)
-		case v <= 0:
-			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.line, r.value)
-		case v < smallestNormal:
-			return usagef("%s:%d: value %s is below %g, the smallest normal float64 (a subnormal value has too few digits to fit)", name, r.line, r.value, smallestNormal)
+		if r.Value <= 0 {
+			return usagef("%s:%d: value %s must be > 0 (the law is fitted in log space)", name, r.Line, r.Text)
 		}
-		g.n = append(g.n, n)
-		g.p = append(g.p, v)
+		if r.Value < smallestNormal {
+			return usagef("%s:%d: value %s is below %g, the smallest normal float64 (a subnormal value has too few digits to fit)", name, r.Line, r.Text, smallestNormal)
+		}
+		g.n = append(g.n, float64(r.N))
+		g.p = append(g.p, r.Value)
 	}
 	if err := scaling.Check(g.n, g.p); err != nil {
-		return usagef("%s:%d: %s, config %q: %v", name, g.rows[0].line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
+		return usagef("%s:%d: %s, config %q: %v", name, g.rows[0].Line, g.id, g.config, strings.TrimPrefix(err.Error(), scaling.ErrInput.Error()+": "))
 	}
 	return nil
-}
-
-// csvErr turns a CSV syntax error into "FILE:LINE: problem".
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return usagef("%s:%d: %v", name, pe.Line, pe.Err)
-	}
-	return usagef("%s: %v", name, err)
 }
 
 // selectGroups applies --metric and --config.

@@ -1,25 +1,26 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/check"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tokenscale/tokenscale/lib/check"
+
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 )
 
 func init() {
 	register(&command{
 		name:    "lab",
-		summary: "the scaling lab: train the toy model for each N on a synthetic VQA task (CSV: config,N,question_kind,accuracy)",
+		summary: "the scaling lab: train the toy model for each N on a synthetic VQA task (CSV: config,N,question_kind,accuracy,std,seeds)",
 		run:     runLab,
 	})
 }
@@ -34,7 +35,8 @@ evaluates the same weights with the question dropped ("Vision Queries") and
 fine-tunes a question-dropped copy ("Vision Queries (ft)"), and scores every
 model on the same test questions, per question kind (local: about one cell;
 global: about the whole image). stdout gets CSV with the header
-config,N,question_kind,accuracy (accuracy averaged over seeds); stderr gets a
+config,N,question_kind,accuracy,std,seeds (per kind and over all questions,
+accuracy averaged over seeds; tokenscale figures --lab reads it); stderr gets a
 progress bar, then the fitted scaling law P = (c/N)^α per configuration
 (Eq. 21–22; α < 0 means accuracy rises with N) and the mean differences of
 Figures 11 and 12 per kind.
@@ -196,37 +198,24 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-func writeLabTable(env *cmdEnv, res *lab.Result, format string) error {
-	var rows [][]string
-	for _, p := range res.Points {
-		if p.Kind == "all" {
-			continue
-		}
-		rows = append(rows, []string{p.Config, strconv.Itoa(p.N), p.Kind, strconv.FormatFloat(p.Accuracy, 'f', 4, 64)})
+func writeLabTable(env *cmdEnv, res *labresult.Result, format string) error {
+	if format != "markdown" {
+		return labresult.WriteCSV(env.stdout, res)
 	}
 	header := []string{"config", "N", "question_kind", "accuracy"}
-	if format == "markdown" {
-		fmt.Fprintf(env.stdout, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
-		for _, r := range rows {
-			fmt.Fprintf(env.stdout, "| %s |\n", strings.Join(r, " | "))
+	fmt.Fprintf(env.stdout, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+	for _, p := range res.Points {
+		if p.Kind != "all" {
+			fmt.Fprintf(env.stdout, "| %s | %d | %s | %.4f |\n", p.Config, p.N, p.Kind, p.Accuracy)
 		}
-		return nil
 	}
-	w := csv.NewWriter(env.stdout)
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	if err := w.WriteAll(rows); err != nil {
-		return err
-	}
-	w.Flush()
-	return w.Error()
+	return nil
 }
 
-func writeLabSummary(env *cmdEnv, res *lab.Result, cfg lab.SweepConfig, took time.Duration) {
+func writeLabSummary(env *cmdEnv, res *labresult.Result, cfg lab.SweepConfig, took time.Duration) {
 	fmt.Fprintf(env.stderr, "lab: %d runs (%d cached) over N=%v, seeds %v in %.1fs\n", len(res.Runs), countCached(res), cfg.Ns, cfg.Seeds, took.Seconds())
 	fmt.Fprintln(env.stderr, "scaling law P = (c/N)^α on the accuracy over all questions (α < 0: rises with N):")
-	for _, c := range lab.Configs() {
+	for _, c := range labresult.Configs() {
 		f, ok := res.Fits[c]
 		if !ok {
 			fmt.Fprintf(env.stderr, "  %-24s no fit: %v\n", c, res.FitErrs[c])
@@ -236,8 +225,8 @@ func writeLabSummary(env *cmdEnv, res *lab.Result, cfg lab.SweepConfig, took tim
 		fmt.Fprintf(env.stderr, "  %-24s alpha=%+.4f  c=%s  R2=%.3f   (local alpha=%+.4f, global alpha=%+.4f)\n",
 			c, f.Alpha, fmtC(f.C), f.R2, loc.Alpha, glo.Alpha)
 	}
-	vqq := lab.Configs()[0]
-	for _, b := range lab.Configs()[1:] {
+	vqq := labresult.Configs()[0]
+	for _, b := range labresult.Configs()[1:] {
 		fmt.Fprintf(env.stderr, "mean ΔP = P(%s) − P(%s) over N: local %+.3f, global %+.3f\n", vqq, b,
 			res.MeanDiff(b, "local"), res.MeanDiff(b, "global"))
 	}
@@ -258,7 +247,7 @@ func fmtC(c float64) string {
 	return strconv.FormatFloat(c, 'g', 4, 64)
 }
 
-func countCached(res *lab.Result) int {
+func countCached(res *labresult.Result) int {
 	n := 0
 	for _, r := range res.Runs {
 		if r.Cached {

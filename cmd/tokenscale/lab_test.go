@@ -22,17 +22,18 @@ func TestLabCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "config,N,question_kind,accuracy" {
+	if strings.Join(rows[0], ",") != "config,N,question_kind,accuracy,std,seeds" {
 		t.Errorf("header %v", rows[0])
 	}
-	// 3 configurations × 2 N × 2 kinds (the 16 test images hold both kinds).
-	if len(rows) != 1+3*2*2 {
+	// 3 configurations × 2 N × 3 kinds (local, global and all; the 16 test
+	// images hold both kinds).
+	if len(rows) != 1+3*2*3 {
 		t.Errorf("%d rows:\n%s", len(rows), out)
 	}
 	seen := map[string]bool{}
 	for _, r := range rows[1:] {
 		seen[r[0]] = true
-		if r[2] != "local" && r[2] != "global" {
+		if r[2] != "local" && r[2] != "global" && r[2] != "all" {
 			t.Errorf("question_kind %q", r[2])
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/tokenscale/tokenscale/lib/analysis"
-	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
 func init() {
@@ -34,7 +33,7 @@ form also shows the printed values.`)
 	if fs.NArg() > 0 {
 		return usagef("table1: unexpected argument %q", fs.Arg(0))
 	}
-	rows, err := analysis.Table1()
+	rows, err := analysis.Table1(nil, nil)
 	if err != nil {
 		return err
 	}
@@ -43,28 +42,19 @@ form also shows the printed values.`)
 		w := csv.NewWriter(env.stdout)
 		_ = w.Write([]string{"metric", "config", "c", "alpha", "note"})
 		for _, r := range rows {
-			_ = w.Write([]string{r.Metric.ID, string(r.Config), formatC(r.Fit), formatAlpha(r.Fit.Alpha), r.Note})
+			_ = w.Write([]string{r.Metric.ID, string(r.Config), analysis.FormatC(r.Fit), formatAlpha(r.Fit.Alpha), r.Note})
 		}
 		w.Flush()
 		return w.Error()
 	case "markdown":
 		t := [][]string{{"metric", "config", "c", "α", "printed c", "printed α", "note"}}
 		for _, r := range rows {
-			t = append(t, []string{r.Metric.ID, string(r.Config), formatC(r.Fit), formatAlpha(r.Fit.Alpha), r.Printed.CText, r.Printed.AlphaText, r.Note})
+			t = append(t, []string{r.Metric.ID, string(r.Config), analysis.FormatC(r.Fit), formatAlpha(r.Fit.Alpha), r.Printed.CText, r.Printed.AlphaText, r.Note})
 		}
 		return writeMarkdown(env.stdout, t)
 	default:
 		return usagef("table1: --format %q: want csv or markdown", *format)
 	}
-}
-
-// formatC prints c as Table 1 does (4 decimals, exponent), empty when c is
-// not representable.
-func formatC(f scaling.Fit) string {
-	if !f.CRepresentable() {
-		return ""
-	}
-	return strconv.FormatFloat(f.C, 'e', 4, 64)
 }
 
 func formatAlpha(a float64) string { return strconv.FormatFloat(a, 'f', 4, 64) }

@@ -203,19 +203,7 @@ func runTrainToy(env *cmdEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		cfg, err := vlm.ReadConfig(filepath.Join(cfgPath, vlm.ConfigFile))
-		if err != nil {
-			return err
-		}
-		recs, err := vlm.ReadRecords(filepath.Join(*out, "data", "train.jsonl"))
-		if err != nil {
-			return err
-		}
-		ex, err := encodeAll(cfg, recs)
-		if err != nil {
-			return err
-		}
-		if tr, err = train.Resume(filepath.Join(*out, "ck"), ex); err != nil {
+		if tr, err = train.ResumeFile(filepath.Join(*out, "ck"), filepath.Join(*out, "data", "train.jsonl")); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stderr, "resuming %s at step %d\n", cfgPath, tr.Step)
@@ -227,30 +215,13 @@ func runTrainToy(env *cmdEnv, args []string) error {
 			}
 			cfg.Mode = *f.mode
 		}
-		cfg.CLIPPath, cfg.LLMPath = filepath.Join(*out, "clip"), filepath.Join(*out, "llama")
-		if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
-			return err
-		}
-		if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
-			return err
-		}
-		data, err := vlm.WriteToyDataset(filepath.Join(*out, "data"), *examples, 13)
+		m, ex, _, err := vlm.NewToy(*out, cfg, *examples)
 		if err != nil {
 			return err
 		}
-		recs, err := vlm.ReadRecords(data)
-		if err != nil {
-			return err
-		}
-		ex, err := encodeAll(cfg, recs)
-		if err != nil {
-			return err
-		}
+		cfg = m.Config
 		if opt.Pad, err = fixedShapes(cfg, ex, cfg.FusionMode(), opt.BatchSize); err != nil {
-			return err
-		}
-		m, err := vlm.New(cfg, 14)
-		if err != nil {
+			m.Close()
 			return err
 		}
 		if tr, err = train.NewTrainer(m, ex, opt); err != nil {

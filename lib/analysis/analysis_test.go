@@ -89,14 +89,20 @@ func TestDiffPanels(t *testing.T) {
 		t.Errorf("%d series in panels, want 18", n)
 	}
 	// Figure 11 (authors' rendering): MME [−21.9, 276.1], OCRBench [−54, 28],
-	// the all-positive panel up to 18.4.
+	// the all-positive panel up to 18.4, then the panel of mixed signs.
 	for i, want := range [][2]float64{{-21.9, 276.1}, {-54, 28}} {
 		if math.Abs(p[i].Min-want[0]) > 0.05 || math.Abs(p[i].Max-want[1]) > 0.05 {
 			t.Errorf("panel %q: [%g, %g], want %v", p[i].Title, p[i].Min, p[i].Max, want)
 		}
 	}
-	if p[3].Min < 0 || math.Abs(p[3].Max-18.4) > 0.05 {
-		t.Errorf("panel %q: [%g, %g], want [≥0, 18.4]", p[3].Title, p[3].Min, p[3].Max)
+	if p[0].Title != "MME" || p[1].Title != "OCRBench" {
+		t.Errorf("large-scale panels titled %q, %q; want MME, OCRBench", p[0].Title, p[1].Title)
+	}
+	if p[2].Min < 0 || math.Abs(p[2].Max-18.4) > 0.05 {
+		t.Errorf("panel %q: [%g, %g], want [≥0, 18.4]", p[2].Title, p[2].Min, p[2].Max)
+	}
+	if p[3].Min >= 0 {
+		t.Errorf("panel %q: min %g, want a negative ΔP", p[3].Title, p[3].Min)
 	}
 }
 
@@ -262,10 +268,10 @@ func ExampleDifferences() {
 	// [7 -5 -4 6 -8 -18 -54 -51 -11 28]
 }
 
-func ExampleScalingCurves() {
+func ExampleFitCurve() {
 	m, _ := paperdata.LookupMetric("Overall@MME")
-	curves, _ := ScalingCurves(paperdata.VQQ, []paperdata.Metric{m})
-	f := curves[0].Fit
+	c, _ := FitCurve(paperdata.VQQ, m, nil)
+	f := c.Fit
 	fmt.Printf("%s: c = %.4e, alpha = %.4f\n", m.ID, f.C, f.Alpha) // Table 1: 1.9911e-59, -0.0516
 	// Output:
 	// Overall@MME: c = 1.9911e-59, alpha = -0.0516

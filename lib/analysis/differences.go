@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 )
@@ -59,33 +61,40 @@ type DiffPanel struct {
 	Min, Max float64 // range of ΔP over the panel's series
 }
 
-// DiffPanels splits series into the four panels of Figures 11 and 12,
-// grouped by scale and sign: MME (scores out of 2800), OCRBench (out of
-// 1000), percentage metrics whose ΔP changes sign or is negative somewhere,
-// and percentage metrics with ΔP ≥ 0 at every N. The paper does not state
-// its rule; this one gives Figure 11's right panel its range [0, 18.4]
-// (checked in the tests). Empty panels are left out.
+// DiffPanels splits series into the panels of Figures 11 and 12 by scale
+// and sign (the paper does not state its rule; this is the one the figures
+// draw): scores in the thousands (MME), scores in the hundreds
+// (OCRBench), then the percentage metrics whose ΔP is never negative, then
+// the others. A panel of large-scale metrics is titled by their labels.
+// Empty panels are left out.
 func DiffPanels(series []DiffSeries) []DiffPanel {
-	panels := []DiffPanel{
-		{Title: "MME"},
-		{Title: "OCRBench"},
-		{Title: "percentage metrics, ΔP of either sign"},
-		{Title: "percentage metrics, ΔP ≥ 0"},
-	}
-	for _, s := range series {
-		i := 3
-		switch {
-		case s.Metric.Benchmark == "MME":
-			i = 0
-		case s.Metric.Benchmark == "OCRBench":
-			i = 1
-		case s.Min < 0:
-			i = 2
+	var huge, large, pos, mixed []DiffSeries
+	for _, d := range series {
+		scale := 0.0
+		for i := range d.PA {
+			scale = math.Max(scale, math.Max(math.Abs(d.PA[i]), math.Abs(d.PB[i])))
 		}
-		panels[i].Series = append(panels[i].Series, s)
+		switch {
+		case scale > 1000:
+			huge = append(huge, d)
+		case scale > 100:
+			large = append(large, d)
+		case d.Min >= 0:
+			pos = append(pos, d)
+		default:
+			mixed = append(mixed, d)
+		}
 	}
-	out := panels[:0]
-	for _, p := range panels {
+	labels := func(s []DiffSeries) string {
+		var l []string
+		for _, d := range s {
+			l = append(l, d.Metric.Label())
+		}
+		return strings.Join(l, ", ")
+	}
+	var out []DiffPanel
+	for _, p := range []DiffPanel{{Title: labels(huge), Series: huge}, {Title: labels(large), Series: large},
+		{Title: "ΔP ≥ 0 at every N", Series: pos}, {Title: "ΔP < 0 at some N", Series: mixed}} {
 		if len(p.Series) == 0 {
 			continue
 		}

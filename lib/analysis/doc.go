@@ -3,7 +3,7 @@
 // draws nothing itself. Functions that take a metric list use Table 1's 18
 // metrics when it is nil (paperdata.Metrics() gives all 26).
 //
-//   - Table1 and ScalingCurves: the Eq. 21–22 fit per metric and
+//   - Table1 and FitCurve: the Eq. 21–22 fit per metric and
 //     configuration (Section 5.1, Table 1, Figures 8 and 9).
 //   - Differences and DiffPanels: ΔP = P_a − P_b per metric and N, grouped
 //     into four panels by scale and sign (Section 5.2, Figures 11 and 12:

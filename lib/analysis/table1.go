@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/tokenscale/tokenscale/lib/paperdata"
 	"github.com/tokenscale/tokenscale/lib/scaling"
@@ -12,31 +14,33 @@ import (
 type ScalingCurve struct {
 	Metric paperdata.Metric
 	Config paperdata.Config
-	// N (ascending) and P are the ten printed points.
-	N, P []float64
+	// N (ascending) and P are the printed points the law was fitted to;
+	// DroppedN and DroppedP those left out of the fit (FitCurve's drop).
+	N, P               []float64
+	DroppedN, DroppedP []float64
 	// Fit is the BFGS fit of Eq. 22 (as the paper did).
 	Fit scaling.Fit
 }
 
-// ScalingCurves fits every given metric for one configuration (nil metrics:
-// the 18 of Table 1, in its order).
-func ScalingCurves(cfg paperdata.Config, metrics []paperdata.Metric) ([]ScalingCurve, error) {
-	if metrics == nil {
-		metrics = paperdata.Table1Metrics()
+// FitCurve fits Eq. 22 (BFGS, as the paper did) to one metric's Appendix D
+// points for cfg, leaving out the values of N in drop.
+func FitCurve(cfg paperdata.Config, m paperdata.Metric, drop []float64) (ScalingCurve, error) {
+	ns, ps, err := paperdata.Curve(cfg, m.ID)
+	if err != nil {
+		return ScalingCurve{}, fmt.Errorf("analysis: %w", err)
 	}
-	out := make([]ScalingCurve, 0, len(metrics))
-	for _, m := range metrics {
-		ns, ps, err := paperdata.Curve(cfg, m.ID)
-		if err != nil {
-			return nil, err
+	c := ScalingCurve{Metric: m, Config: cfg}
+	for i := range ns {
+		if slices.Contains(drop, ns[i]) {
+			c.DroppedN, c.DroppedP = append(c.DroppedN, ns[i]), append(c.DroppedP, ps[i])
+			continue
 		}
-		f, err := scaling.FitBFGS(ns, ps)
-		if err != nil {
-			return nil, fmt.Errorf("analysis: fit %s %s: %w", cfg, m.ID, err)
-		}
-		out = append(out, ScalingCurve{Metric: m, Config: cfg, N: ns, P: ps, Fit: f})
+		c.N, c.P = append(c.N, ns[i]), append(c.P, ps[i])
 	}
-	return out, nil
+	if c.Fit, err = scaling.FitBFGS(c.N, c.P); err != nil {
+		return ScalingCurve{}, fmt.Errorf("analysis: fit %s, %s: %w", m.ID, cfg.Short(), err)
+	}
+	return c, nil
 }
 
 // Table1Row is one row of our reproduction of Table 1 with the printed entry
@@ -51,26 +55,39 @@ type Table1Row struct {
 	Note string
 }
 
-// Table1 refits Table 1 from Appendix D: 18 metrics × {VQQ, VQ-ft}, in the
-// table's order.
-func Table1() ([]Table1Row, error) {
+// Table1 refits Table 1 from Appendix D: every metric (nil: the 18 of
+// Table 1, in its order) × {VQQ, VQ-ft}, with the values of N in drop left
+// out of the fits (nil: the paper's table), beside the printed entries.
+func Table1(metrics []paperdata.Metric, drop []float64) ([]Table1Row, error) {
+	if metrics == nil {
+		metrics = paperdata.Table1Metrics()
+	}
 	printed := map[string]paperdata.Table1Entry{}
 	for _, e := range paperdata.Table1() {
 		printed[e.Metric.ID+"|"+string(e.Config)] = e
 	}
 	var rows []Table1Row
-	for _, m := range paperdata.Table1Metrics() {
+	for _, m := range metrics {
 		for _, cfg := range []paperdata.Config{paperdata.VQQ, paperdata.VQFT} {
-			curves, err := ScalingCurves(cfg, []paperdata.Metric{m})
+			c, err := FitCurve(cfg, m, drop)
 			if err != nil {
 				return nil, err
 			}
-			r := Table1Row{Metric: m, Config: cfg, Fit: curves[0].Fit, Printed: printed[m.ID+"|"+string(cfg)]}
+			r := Table1Row{Metric: m, Config: cfg, Fit: c.Fit, Printed: printed[m.ID+"|"+string(cfg)]}
 			r.Note = joinNotes(r.Fit.Note, r.Printed.Note)
 			rows = append(rows, r)
 		}
 	}
 	return rows, nil
+}
+
+// FormatC writes c as Table 1 prints it (4 decimals and an exponent), or ""
+// when c is not a float64 (α ≈ 0; the fit's Note says why).
+func FormatC(f scaling.Fit) string {
+	if !f.CRepresentable() {
+		return ""
+	}
+	return strconv.FormatFloat(f.C, 'e', 4, 64)
 }
 
 func joinNotes(a, b string) string {

@@ -12,7 +12,7 @@ import (
 // it against the printed table (embedded table1.csv): every printed α to
 // the 4 printed decimals, every printed c within 1%.
 func TestTable1Reproduced(t *testing.T) {
-	rows, err := Table1()
+	rows, err := Table1(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

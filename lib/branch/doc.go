@@ -44,7 +44,8 @@
 // Inputs:
 //   - ReadStates streams a hidden-states JSON file of any size
 //     ({"pairs":[{"chosen":[[…]],"rejected":[[…]]},…]}), one pair in memory;
-//   - ReadSafetensorsStates reads the same states from safetensors (a file,
+//   - lib/branch/stfile (apart, because it links GoMLX's dtypes through
+//     lib/safetensors) reads the same states from safetensors (a file,
 //     a sharded folder or its index, through lib/safetensors' lazy pread
 //     reader): pair k is the two tensors pair.<k>.chosen and
 //     pair.<k>.rejected of shape [L, D] and dtype F32, F16, BF16 or F64
@@ -62,7 +63,7 @@
 //   - Measure runs the whole pipeline over a SequenceModel: the small
 //     deterministic ToyModel of this package (no checkpoint needed), or a
 //     Llama-2 chat checkpoint through the adapter in lib/branch/llamaseq
-//     (kept apart so this package does not depend on a model; it uses
-//     GoMLX's dtypes only through lib/safetensors). Each pair's
+//     (kept apart so this package does not depend on a model: it links no
+//     GoMLX, so figure builders can import its Result). Each pair's
 //     curves are cached on disk so an interrupted run resumes.
 package branch

@@ -3,7 +3,6 @@ package branch_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/tokenscale/tokenscale/lib/branch"
 )
@@ -37,42 +36,4 @@ func Example() {
 	// 3,2,6,3,1,0.5,0
 	// 4,2,8,4,1,0.3333333333333333,
 	// lambda=2
-}
-
-// The pairs of Example, dumped as safetensors (pair.000000.chosen, …) and
-// read back: the same closed form, Ê(n) = 2n, ĝ = 1.
-func ExampleReadSafetensorsStates() {
-	dir, err := os.MkdirTemp("", "states")
-	if err != nil {
-		panic(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "states.safetensors")
-	w, err := branch.CreateStates(path, "F32")
-	if err != nil {
-		panic(err)
-	}
-	for k, scale := range []float64{1, 3} {
-		var chosen, rejected [][]float64
-		for t := 0; t < 3; t++ {
-			chosen = append(chosen, []float64{scale, 0, 0, scale})
-			rejected = append(rejected, []float64{0, 0, 0, 0})
-		}
-		if err := w.WritePair(k, chosen, rejected); err != nil {
-			panic(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		panic(err)
-	}
-	var acc branch.Accumulator
-	if err := branch.ReadSafetensorsStates(path, branch.PairOptions{}, acc.Add); err != nil {
-		panic(err)
-	}
-	_ = branch.WriteCSV(os.Stdout, acc.Result(branch.Options{}))
-	// Output:
-	// n,pairs,E,E_std,g,r,dg
-	// 1,2,2,1,,,
-	// 2,2,4,2,1,1,0
-	// 3,2,6,3,1,0.5,
 }

@@ -51,15 +51,23 @@ type MeasureOptions struct {
 	// Progress, if set, is called after each pair.
 	Progress func(done, total int, cached bool)
 	// Dump, if set, also receives the answer states of every pair (pair i
-	// of pairs as the tensors pair.<i>.chosen and pair.<i>.rejected, see
-	// StatesWriter), so the curves can be recomputed later with
-	// ReadSafetensorsStates. With a Dump every pair runs the model: the
-	// cache holds curves, not states. The caller closes the writer.
-	Dump *StatesWriter
+	// of pairs; stfile.StatesWriter writes them as the tensors
+	// pair.<i>.chosen and pair.<i>.rejected), so the curves can be
+	// recomputed later with stfile.ReadSafetensorsStates. With a Dump every
+	// pair runs the model: the cache holds curves, not states. The caller
+	// closes the writer.
+	Dump StatesDump
 	// Interrupt, when set, stops Measure before the next pair once it is
 	// closed (e.g. on SIGINT); Measure then returns ErrInterrupted, and the
 	// pairs done so far are in CacheDir.
 	Interrupt <-chan struct{}
+}
+
+// StatesDump receives the answer hidden states of pair k, one row per
+// answer step; lib/branch/stfile.StatesWriter is the one that writes them to
+// safetensors.
+type StatesDump interface {
+	WritePairFloat32(k int, chosen, rejected [][]float32) error
 }
 
 // ErrInterrupted is returned by Measure when MeasureOptions.Interrupt fired.
@@ -164,7 +172,7 @@ func answerStates(m SequenceModel, system, question, answer string, maxAns int) 
 	return hs[seq.AnswerStart:end], nil
 }
 
-func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions, dump *StatesWriter, k int) (PairCurve, error) {
+func measurePair(m SequenceModel, p Pair, maxAns int, po PairOptions, dump StatesDump, k int) (PairCurve, error) {
 	x, err := answerStates(m, p.System, p.Question, p.Chosen, maxAns)
 	if err != nil {
 		return PairCurve{}, fmt.Errorf("chosen: %w", err)

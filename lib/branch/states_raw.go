@@ -19,7 +19,7 @@ type RawStatesVisitor interface {
 // ReadRawStates streams a hidden-states JSON file (the layout of
 // ReadStates) and hands every state vector to v, in file order, without
 // computing anything: memory is bounded by a batch of rows, whatever the
-// file size. ConvertStates uses it to rewrite a JSON file as safetensors.
+// file size. stfile.ConvertStates uses it to rewrite a JSON file as safetensors.
 // Each pair must have both "chosen" and "rejected"; other keys are skipped.
 // Errors name the file and the byte offset, as ReadStates does.
 func ReadRawStates(r io.Reader, name string, v RawStatesVisitor) error {

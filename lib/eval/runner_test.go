@@ -225,25 +225,6 @@ func ExampleRun() {
 	// Output: Overall 66.7 acc 50.0 precision 50.0 recall 100.0
 }
 
-func TestReadTidy(t *testing.T) {
-	in := "config,N,benchmark,metric,value\nVision Queries,8,MMStar,Overall,31.5\n,,MMStar,Overall,40\nVision Queries,16,COCO VAL,CIDEr,12\n"
-	rows, err := eval.ReadTidy(strings.NewReader(in), "r.csv")
-	if err != nil || len(rows) != 2 || rows[1].ID() != "CIDEr@COCO VAL" || rows[0].Value != 31.5 || rows[1].Line != 4 {
-		t.Fatalf("ReadTidy = %+v, %v", rows, err)
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"", "r.csv:1: empty file"},
-		{"config,N,metric,value\n", `r.csv:1: missing column "benchmark"`},
-		{"config,N,benchmark,metric,value\nVQ,x,MME,Overall,1\n", `r.csv:2: N "x"`},
-		{"config,N,benchmark,metric,value\nVQ,8,MME,Overall,high\n", `r.csv:2: value "high"`},
-		{"config,N,benchmark,metric,value\nVQ,8,MME\n", "r.csv:2: 3 fields"},
-	} {
-		if _, err := eval.ReadTidy(strings.NewReader(tc.in), "r.csv"); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ReadTidy(%q): %v, want %q", tc.in, err, tc.want)
-		}
-	}
-}
-
 func TestRunInfoGuardsResume(t *testing.T) {
 	dir := t.TempDir()
 	b, _ := eval.Lookup("POPE")

@@ -2,12 +2,12 @@ package eval
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/results"
 )
 
 // BenchFile is a benchmark file and the benchmark it holds.
@@ -106,25 +106,22 @@ func closeModel(a Answerer) error {
 	return nil
 }
 
-// TidyHeader is the header of the tidy results layout shared with
-// `tokenscale data` and `tokenscale fit`.
-var TidyHeader = []string{"config", "N", "benchmark", "metric", "value"}
-
 // TidyRulesComment is the prefix of the comment line [WriteTidy] puts
 // before the header to record which VLMEvalKit rules scored the results,
-// e.g. "# vlmevalkit: 2024-12". [ReadTidy] skips lines starting with '#'.
+// e.g. "# vlmevalkit: 2024-12". lib/results' reader skips lines starting
+// with '#'.
 const TidyRulesComment = "# vlmevalkit: "
 
-// WriteTidy writes results as CSV rows config,N,benchmark,metric,value (with
-// the header when header is true, preceded by a "# vlmevalkit: <version>"
-// comment line naming the rules that scored them). Only the main metrics are
-// written (the category and split scores are left out); benchmarks use the
-// paper's spelling.
-func WriteTidy(w io.Writer, results []Result, header bool) error {
+// WriteTidy writes results as rows of the results table (lib/results:
+// config,N,benchmark,metric,value, with the header when header is true,
+// preceded by a "# vlmevalkit: <version>" comment line naming the rules
+// that scored them). Only the main metrics are written (the category and
+// split scores are left out); benchmarks use the paper's spelling.
+func WriteTidy(w io.Writer, res []Result, header bool) error {
 	if header {
 		var versions []string
 		seen := map[string]bool{}
-		for _, r := range results {
+		for _, r := range res {
 			v := r.Rules
 			if v == "" {
 				v = DefaultRulesVersion
@@ -140,104 +137,17 @@ func WriteTidy(w io.Writer, results []Result, header bool) error {
 			}
 		}
 	}
-	cw := csv.NewWriter(w)
-	if header {
-		if err := cw.Write(TidyHeader); err != nil {
-			return err
-		}
-	}
-	for _, r := range results {
-		for _, name := range r.Metrics.Names() {
-			if IsSplitMetric(name) {
-				continue
-			}
-			v := strconv.FormatFloat(r.Metrics[name], 'f', -1, 64)
-			if err := cw.Write([]string{string(r.Config), strconv.Itoa(r.N), r.Bench.Paper, name, v}); err != nil {
-				return err
-			}
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return results.Write(w, TidyRows(res), header)
 }
 
-// TidyRow is one row of the tidy results layout.
-type TidyRow struct {
-	Config    string
-	N         int
-	Benchmark string
-	Metric    string
-	Value     float64
-	Line      int // line in the file it was read from
-}
-
-// ID is the metric's id as Table 1 spells it, "<metric>@<benchmark>".
-func (r TidyRow) ID() string { return r.Metric + "@" + r.Benchmark }
-
-// ReadTidy reads a tidy CSV (header with at least config, N, benchmark,
-// metric, value, in any order). Rows with an empty N (reference models in
-// `tokenscale data`) and lines starting with '#' (comments, e.g. the rules
-// line of [WriteTidy]) are skipped. Errors name the file and line.
-func ReadTidy(r io.Reader, name string) ([]TidyRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.Comment = '#'
-	head, err := cr.Read()
-	if err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("eval: %s:1: empty file (want a header %s)", name, strings.Join(TidyHeader, ","))
-		}
-		return nil, fmt.Errorf("eval: %s: %w", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	for _, c := range TidyHeader {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("eval: %s:1: missing column %q (want %s)", name, c, strings.Join(TidyHeader, ","))
-		}
-	}
-	var rows []TidyRow
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %s: %w", name, err)
-		}
-		if len(rec) != len(head) {
-			return nil, fmt.Errorf("eval: %s:%d: %d fields, the header has %d", name, line, len(rec), len(head))
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		if get("N") == "" {
-			continue
-		}
-		n, err := strconv.Atoi(get("N"))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("eval: %s:%d: N %q is not a positive integer", name, line, get("N"))
-		}
-		v, err := strconv.ParseFloat(get("value"), 64)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %s:%d: value %q is not a number", name, line, get("value"))
-		}
-		if get("metric") == "" || get("benchmark") == "" || get("config") == "" {
-			return nil, fmt.Errorf("eval: %s:%d: empty config, benchmark or metric", name, line)
-		}
-		rows = append(rows, TidyRow{get("config"), n, get("benchmark"), get("metric"), v, line})
-	}
-}
-
-// TidyRows returns the main metrics of results as tidy rows (what
-// [WriteTidy] writes), e.g. for a figure of the sweep.
-func TidyRows(results []Result) []TidyRow {
-	var rows []TidyRow
-	for _, r := range results {
+// TidyRows returns the main metrics of res as rows of the results table
+// (what [WriteTidy] writes), e.g. for a figure of the sweep.
+func TidyRows(res []Result) []results.Row {
+	var rows []results.Row
+	for _, r := range res {
 		for _, name := range r.Metrics.Names() {
 			if !IsSplitMetric(name) {
-				rows = append(rows, TidyRow{Config: string(r.Config), N: r.N, Benchmark: r.Bench.Paper, Metric: name, Value: r.Metrics[name]})
+				rows = append(rows, results.Row{Config: string(r.Config), N: r.N, Benchmark: r.Bench.Paper, Metric: name, Value: r.Metrics[name]})
 			}
 		}
 	}

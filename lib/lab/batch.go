@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
 
 // Item is one question about one image, encoded for the model.
@@ -13,14 +14,14 @@ type Item struct {
 	Pixels   []float32 // S·S·3, channels last, scaled to [−1, 1]
 	Question []int32
 	Answer   int32
-	Kind     Kind
-	Text     QA
+	Kind     labtask.Kind
+	Text     labtask.QA
 }
 
 // Encode turns samples into items, one per question, with the tokenizer.
 // Questions longer than maxQuestion tokens (when maxQuestion > 0) and answers that are not one
 // vocabulary word are errors.
-func Encode(samples []Sample, tok *Tokenizer, maxQuestion int) ([]Item, error) {
+func Encode(samples []labtask.Sample, tok *labtask.Tokenizer, maxQuestion int) ([]Item, error) {
 	var out []Item
 	for i, s := range samples {
 		b := s.Image.Bounds()
@@ -40,7 +41,7 @@ func Encode(samples []Sample, tok *Tokenizer, maxQuestion int) ([]Item, error) {
 				return nil, fmt.Errorf("lab: sample %d: question %q has %d tokens, more than %d", i, qa.Question, len(q), maxQuestion)
 			}
 			a := tok.Encode(qa.Answer)
-			if len(a) != 1 || a[0] == TokUnk {
+			if len(a) != 1 || a[0] == labtask.TokUnk {
 				return nil, fmt.Errorf("lab: sample %d: answer %q is not one vocabulary word", i, qa.Answer)
 			}
 			out = append(out, Item{Pixels: pix, Question: q, Answer: a[0], Kind: qa.Kind, Text: qa})
@@ -53,7 +54,7 @@ func Encode(samples []Sample, tok *Tokenizer, maxQuestion int) ([]Item, error) {
 // follow the word vocabulary, eos and padding are the lab's specials, and
 // M follows the paper's rule (irrelevant here: one question per image).
 func Layout(n int, vocab int) fusion.Layout {
-	return fusion.Layout{N: n, M: fusion.MForN(n), PlaceholderBase: int32(vocab), EOS: TokEOS, Pad: TokPad}
+	return fusion.Layout{N: n, M: fusion.MForN(n), PlaceholderBase: int32(vocab), EOS: labtask.TokEOS, Pad: labtask.TokPad}
 }
 
 // makeBatch lays items out as the graph's inputs for N queries in mode.
@@ -85,11 +86,11 @@ func makeBatch(items []Item, d dims, imageSize, vocab int, mode fusion.Mode) ([]
 			return nil, fmt.Errorf("lab: item %d has %d pixel values, want %d", i, len(it.Pixels), S*S*3)
 		}
 		copy(pix[i*S*S*3:], it.Pixels)
-		row := []int32{TokBOS}
+		row := []int32{labtask.TokBOS}
 		for range d.N {
-			row = append(row, TokPad)
+			row = append(row, labtask.TokPad)
 		}
-		row = append(append(row, it.Question...), TokEndInst)
+		row = append(append(row, it.Question...), labtask.TokEndInst)
 		if len(row) > d.L {
 			return nil, fmt.Errorf("lab: item %d: LLM sequence of %d tokens, longer than %d", i, len(row), d.L)
 		}

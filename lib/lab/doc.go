@@ -9,7 +9,7 @@
 // is fused with the vision tokens; and fusing the question helps when the
 // question points at a part of the image.
 //
-// # Task (task.go)
+// # Task (lib/lab/labtask)
 //
 // Images are grids of coloured shapes (and, optionally, short rendered
 // words); questions are either local (they point at one cell: "what colour
@@ -20,7 +20,8 @@
 // is downloaded. Fonts come from golang.org/x/image's Go fonts. DefaultTask
 // is a 3×3 grid with three shapes; LabTask, the one the sweeps use, is a
 // 2×2 grid with one to three circles and global questions about the whole
-// scene only, which the toy model learns within the CPU budget.
+// scene only, which the toy model learns within the CPU budget. The task and
+// the lab's word tokenizer live in lib/lab/labtask, which links no GoMLX.
 //
 // # Model (model.go, batch.go, run.go)
 //
@@ -46,7 +47,11 @@
 // kind. Stages are cached on disk keyed by configuration, N, seed, task,
 // model, training, backend and CodeVersion (a hash of the sources that run,
 // so a code change retrains by itself), so a repeated sweep is instant and
-// an interrupted one resumes. Summarise averages over seeds, fits the scaling
-// law with lib/scaling and computes the differences of Figures 11 and 12;
-// Result.Findings checks the paper's three findings on them (findings.go).
+// an interrupted one resumes. The results live in lib/lab/labresult (no
+// GoMLX): Summarise averages over seeds, fits the scaling law with
+// lib/scaling and computes the differences of Figures 11 and 12;
+// Result.Findings checks the paper's three findings on them; WriteCSV,
+// ReadCSV and ReadCache store and read a finished sweep for the figures
+// (lib/figures, tokenscale figures --lab). DemoSweep is a seconds-long sweep
+// that shows the figures' form.
 package lab

@@ -11,58 +11,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
-
-// Special ids of the lab's word vocabulary, shared by the fusion side and
-// the toy LLM. Words of Vocabulary() follow from FirstWord; the fusion
-// table appends the N−1 placeholder queries after the last word.
-const (
-	TokPad     int32 = 0 // padding, and the filler of the LLM's fused-token slots
-	TokBOS     int32 = 1 // <s>
-	TokEOS     int32 = 2 // closes a fusion query group (the paper's CLIP eos)
-	TokEndInst int32 = 3 // [/INST]: the LLM predicts the answer word here
-	TokUnk     int32 = 4
-	FirstWord  int32 = 5
-)
-
-// Tokenizer maps the lab's questions and answers to word ids.
-type Tokenizer struct {
-	words []string
-	index map[string]int32
-}
-
-// NewTokenizer indexes Vocabulary().
-func NewTokenizer() *Tokenizer {
-	t := &Tokenizer{words: Vocabulary(), index: map[string]int32{}}
-	for i, w := range t.words {
-		t.index[w] = FirstWord + int32(i)
-	}
-	return t
-}
-
-// Size is the number of ids (specials and words).
-func (t *Tokenizer) Size() int { return int(FirstWord) + len(t.words) }
-
-// Encode splits text with Words and maps each word (TokUnk when unknown).
-func (t *Tokenizer) Encode(text string) []int32 {
-	var out []int32
-	for _, w := range Words(text) {
-		id, ok := t.index[w]
-		if !ok {
-			id = TokUnk
-		}
-		out = append(out, id)
-	}
-	return out
-}
-
-// Word returns the word of an id ("" for specials and unknown ids).
-func (t *Tokenizer) Word(id int32) string {
-	if id >= FirstWord && int(id-FirstWord) < len(t.words) {
-		return t.words[id-FirstWord]
-	}
-	return ""
-}
 
 // ModelConfig sizes the lab's toy version of the paper's model (Figure 5):
 // a patch-embedding vision tower, the fusion decoder of lib/fusion over
@@ -103,8 +53,8 @@ func DefaultModel() ModelConfig {
 }
 
 // Validate checks the sizes against a task.
-func (c ModelConfig) Validate(task TaskConfig) error {
-	task = task.withDefaults()
+func (c ModelConfig) Validate(task labtask.TaskConfig) error {
+	task = task.WithDefaults()
 	p := c.patch(task)
 	switch {
 	case c.Hidden <= 0 || c.LLMHidden <= 0 || c.Heads <= 0 || c.FusionLayers <= 0 || c.LLMLayers <= 0:
@@ -121,7 +71,7 @@ func (c ModelConfig) Validate(task TaskConfig) error {
 	return nil
 }
 
-func (c ModelConfig) patch(task TaskConfig) int {
+func (c ModelConfig) patch(task labtask.TaskConfig) int {
 	if c.Patch > 0 {
 		return c.Patch
 	}
@@ -132,8 +82,8 @@ func (c ModelConfig) patch(task TaskConfig) int {
 }
 
 // VisionTokens is the number of vision tokens of one image.
-func (c ModelConfig) VisionTokens(task TaskConfig) int {
-	task = task.withDefaults()
+func (c ModelConfig) VisionTokens(task labtask.TaskConfig) int {
+	task = task.WithDefaults()
 	g := task.ImageSize / c.patch(task)
 	return g * g
 }
@@ -151,7 +101,7 @@ func (c ModelConfig) llmDecoder() fusion.DecoderConfig {
 // Graph inputs, in order.
 const (
 	inPixels    = iota // [B, S, S, 3] float32
-	inFusionIDs        // [B, T] int32 (vision positions hold TokPad)
+	inFusionIDs        // [B, T] int32 (vision positions hold labtask.TokPad)
 	inFusionOK         // [B, T] bool: valid positions
 	inFusedIdx         // [B·N] int32: flat b·T+t of the QED/EOS positions
 	inLLMIDs           // [B, L] int32
@@ -166,13 +116,13 @@ type dims struct {
 	V, T, L, N int
 }
 
-func (c ModelConfig) dims(task TaskConfig, n int) dims {
+func (c ModelConfig) dims(task labtask.TaskConfig, n int) dims {
 	v := c.VisionTokens(task)
 	q := c.maxQuestion(task)
 	return dims{V: v, T: v + q + n, L: 1 + n + q + 1, N: n}
 }
 
-func (c ModelConfig) maxQuestion(task TaskConfig) int {
+func (c ModelConfig) maxQuestion(task labtask.TaskConfig) int {
 	if c.MaxQuestion > 0 {
 		return c.MaxQuestion
 	}
@@ -183,16 +133,16 @@ func (c ModelConfig) maxQuestion(task TaskConfig) int {
 // task can ask: 6 on the grids of 2 and 3 ("what colour is at top-left?",
 // "how many shapes are there?"), 10 on others, whose cell names are five
 // tokens ("row 2, column 4").
-func MaxQuestionTokens(task TaskConfig) int {
-	task = task.withDefaults()
-	where := CellName(task.Grid, task.Grid-1, task.Grid-1)
-	return max(len(Words("how many shapes are there?")), len(Words(fmt.Sprintf("what colour is at %s?", where))))
+func MaxQuestionTokens(task labtask.TaskConfig) int {
+	task = task.WithDefaults()
+	where := labtask.CellName(task.Grid, task.Grid-1, task.Grid-1)
+	return max(len(labtask.Words("how many shapes are there?")), len(labtask.Words(fmt.Sprintf("what colour is at %s?", where))))
 }
 
 // logits builds the forward graph and returns the answer logits [B, vocab].
 // vocab is the tokenizer size; maxN the number of placeholder rows + 1.
-func (c ModelConfig) logits(scope *model.Scope, task TaskConfig, vocab, maxN int, in []*Node) *Node {
-	task = task.withDefaults()
+func (c ModelConfig) logits(scope *model.Scope, task labtask.TaskConfig, vocab, maxN int, in []*Node) *Node {
+	task = task.WithDefaults()
 	g := in[0].Graph()
 	pix := in[inPixels]
 	B, S := pix.Shape().Dim(0), pix.Shape().Dim(1)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
 
 // modelScope holds the model's variables; the optimizer's live elsewhere.
@@ -71,10 +73,10 @@ func (c TrainConfig) validate() error {
 // (one training and one evaluation graph serve both input forms, because
 // the fusion input is padded to the question-fused length).
 type Model struct {
-	Task  TaskConfig
+	Task  labtask.TaskConfig
 	Model ModelConfig
 	N     int
-	Tok   *Tokenizer
+	Tok   *labtask.Tokenizer
 
 	be    compute.Backend
 	store *model.Store
@@ -86,11 +88,11 @@ type Model struct {
 
 // NewModel builds a model with fresh weights drawn from seed, or with
 // weights (as returned by Weights) when weights is not nil.
-func NewModel(task TaskConfig, mc ModelConfig, n int, seed uint64, weights map[string]*tensors.Tensor, tc TrainConfig) (*Model, error) {
+func NewModel(task labtask.TaskConfig, mc ModelConfig, n int, seed uint64, weights map[string]*tensors.Tensor, tc TrainConfig) (*Model, error) {
 	if err := task.Validate(); err != nil {
 		return nil, err
 	}
-	task = task.withDefaults()
+	task = task.WithDefaults()
 	if err := mc.Validate(task); err != nil {
 		return nil, err
 	}
@@ -101,7 +103,7 @@ func NewModel(task TaskConfig, mc ModelConfig, n int, seed uint64, weights map[s
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	m := &Model{Task: task, Model: mc, N: n, Tok: NewTokenizer(), be: be, store: model.NewStore(), d: mc.dims(task, n)}
+	m := &Model{Task: task, Model: mc, N: n, Tok: labtask.NewTokenizer(), be: be, store: model.NewStore(), d: mc.dims(task, n)}
 	m.store.SetParam(model.ParamInitialSeed, int64(seed&math.MaxInt64))
 	if weights != nil {
 		m.store.SetLoader(mapLoader(weights))
@@ -278,26 +280,18 @@ func (m *Model) Predict(items []Item, mode fusion.Mode, batch int) (pred []int32
 	return pred, nil
 }
 
-// KindAccuracy is the accuracy on one question kind.
-type KindAccuracy struct {
-	Kind     Kind    `json:"kind"`
-	Correct  int     `json:"correct"`
-	Total    int     `json:"total"`
-	Accuracy float64 `json:"accuracy"`
-}
-
 // Accuracy scores predictions against the items' answers (exact match of
 // the one-word answer), per question kind, in the order local, global;
 // kinds with no question are left out.
-func Accuracy(items []Item, pred []int32) ([]KindAccuracy, error) {
+func Accuracy(items []Item, pred []int32) ([]labresult.KindAccuracy, error) {
 	if len(items) != len(pred) {
 		return nil, fmt.Errorf("lab: %d predictions for %d items", len(pred), len(items))
 	}
-	by := map[Kind]*KindAccuracy{}
+	by := map[labtask.Kind]*labresult.KindAccuracy{}
 	for i, it := range items {
 		a := by[it.Kind]
 		if a == nil {
-			a = &KindAccuracy{Kind: it.Kind}
+			a = &labresult.KindAccuracy{Kind: it.Kind}
 			by[it.Kind] = a
 		}
 		a.Total++
@@ -305,7 +299,7 @@ func Accuracy(items []Item, pred []int32) ([]KindAccuracy, error) {
 			a.Correct++
 		}
 	}
-	var out []KindAccuracy
+	var out []labresult.KindAccuracy
 	for _, a := range by {
 		a.Accuracy = float64(a.Correct) / float64(a.Total)
 		out = append(out, *a)

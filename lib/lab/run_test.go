@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
 
 func init() {
@@ -20,7 +22,7 @@ func init() {
 // tinySweep is a sweep small enough for unit tests (a few seconds).
 func tinySweep(dir string) SweepConfig {
 	return SweepConfig{
-		Task:  LabTask(),
+		Task:  labtask.LabTask(),
 		Model: ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
 		Train: TrainConfig{Steps: 6, FTSteps: 3, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 24},
 		Ns:    []int{1, 2}, Seeds: []uint64{7}, CacheDir: dir,
@@ -29,8 +31,8 @@ func tinySweep(dir string) SweepConfig {
 
 func TestAccuracyPerKind(t *testing.T) {
 	items := []Item{
-		{Answer: 10, Kind: Local}, {Answer: 11, Kind: Local}, {Answer: 12, Kind: Local}, {Answer: 13, Kind: Local},
-		{Answer: 20, Kind: Global}, {Answer: 21, Kind: Global},
+		{Answer: 10, Kind: labtask.Local}, {Answer: 11, Kind: labtask.Local}, {Answer: 12, Kind: labtask.Local}, {Answer: 13, Kind: labtask.Local},
+		{Answer: 20, Kind: labtask.Global}, {Answer: 21, Kind: labtask.Global},
 	}
 	cases := []struct {
 		name          string
@@ -48,13 +50,13 @@ func TestAccuracyPerKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(acc) != 2 || acc[0].Kind != Local || acc[1].Kind != Global {
+			if len(acc) != 2 || acc[0].Kind != labtask.Local || acc[1].Kind != labtask.Global {
 				t.Fatalf("kinds %+v", acc)
 			}
 			if acc[0].Accuracy != c.local || acc[1].Accuracy != c.global || acc[0].Total != 4 || acc[1].Total != 2 {
 				t.Errorf("got %+v, want local %g global %g", acc, c.local, c.global)
 			}
-			r := Run{Accuracy: acc}
+			r := labresult.Run{Accuracy: acc}
 			correct := 0
 			for i := range items {
 				if c.pred[i] == items[i].Answer {
@@ -72,12 +74,12 @@ func TestAccuracyPerKind(t *testing.T) {
 }
 
 func TestBatchLayout(t *testing.T) {
-	task := LabTask()
-	s, err := Generate(task, 3, 5)
+	task := labtask.LabTask()
+	s, err := labtask.Generate(task, 3, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := NewTokenizer()
+	tok := labtask.NewTokenizer()
 	items, err := Encode(s, tok, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -97,17 +99,17 @@ func TestBatchLayout(t *testing.T) {
 			// Fusion: vision, [question], 3 placeholders, eos.
 			want := []int32{}
 			for range d.V {
-				want = append(want, TokPad)
+				want = append(want, labtask.TokPad)
 			}
 			if mode.FusesQuestion() {
 				want = append(want, it.Question...)
 			}
-			want = append(want, int32(tok.Size()), int32(tok.Size())+1, int32(tok.Size())+2, TokEOS)
+			want = append(want, int32(tok.Size()), int32(tok.Size())+1, int32(tok.Size())+2, labtask.TokEOS)
 			if !reflect.DeepEqual(ids[b][:len(want)], want) {
 				t.Errorf("%s: fusion ids %v, want prefix %v", mode, ids[b], want)
 			}
 			// LLM: <s>, 4 slots, question (always), [/INST]; the answer is read at [/INST].
-			wl := append(append([]int32{TokBOS, TokPad, TokPad, TokPad, TokPad}, it.Question...), TokEndInst)
+			wl := append(append([]int32{labtask.TokBOS, labtask.TokPad, labtask.TokPad, labtask.TokPad, labtask.TokPad}, it.Question...), labtask.TokEndInst)
 			if !reflect.DeepEqual(lids[b][:len(wl)], wl) || int(ans[b]) != len(wl)-1 || labels[b] != it.Answer {
 				t.Errorf("%s: llm ids %v ans %d label %d", mode, lids[b], ans[b], labels[b])
 			}
@@ -121,20 +123,20 @@ func TestBatchLayout(t *testing.T) {
 func TestMaxQuestionTokens(t *testing.T) {
 	for _, tc := range []struct{ grid, want int }{{2, 6}, {3, 6}, {4, 10}} {
 		grid := tc.grid
-		task := DefaultTask()
+		task := labtask.DefaultTask()
 		task.Grid, task.Objects, task.Words = grid, 2, true
 		max := MaxQuestionTokens(task)
 		if max != tc.want {
 			t.Errorf("grid %d: MaxQuestionTokens %d, want %d", grid, max, tc.want)
 		}
-		s, err := Generate(task, 300, 1)
+		s, err := labtask.Generate(task, 300, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		longest := 0
 		for _, x := range s {
 			for _, q := range x.Questions {
-				longest = maxInt(longest, len(Words(q.Question)))
+				longest = maxInt(longest, len(labtask.Words(q.Question)))
 			}
 		}
 		if longest != max { // 300 questions include the longest kind
@@ -151,15 +153,15 @@ func maxInt(a, b int) int {
 }
 
 func TestTrainingLossFalls(t *testing.T) {
-	task := LabTask()
+	task := labtask.LabTask()
 	task.LocalFraction = 0.5
 	mc := ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16}
 	tc := TrainConfig{Steps: 40, Batch: 16, LR: 1e-2, TrainImages: 64, EvalImages: 16}
-	s, err := Generate(task, tc.TrainImages, 3)
+	s, err := labtask.Generate(task, tc.TrainImages, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := Encode(s, NewTokenizer(), 0)
+	items, err := Encode(s, labtask.NewTokenizer(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,18 +268,18 @@ func TestSweepCacheAndDeterminism(t *testing.T) {
 }
 
 func TestSummarise(t *testing.T) {
-	mk := func(cfg string, n int, seed uint64, loc, glo int) Run {
-		return Run{Config: cfg, N: n, Seed: seed, Accuracy: []KindAccuracy{
-			{Kind: Local, Correct: loc, Total: 10, Accuracy: float64(loc) / 10},
-			{Kind: Global, Correct: glo, Total: 10, Accuracy: float64(glo) / 10}}}
+	mk := func(cfg string, n int, seed uint64, loc, glo int) labresult.Run {
+		return labresult.Run{Config: cfg, N: n, Seed: seed, Accuracy: []labresult.KindAccuracy{
+			{Kind: labtask.Local, Correct: loc, Total: 10, Accuracy: float64(loc) / 10},
+			{Kind: labtask.Global, Correct: glo, Total: 10, Accuracy: float64(glo) / 10}}}
 	}
-	vqq, vq, ft := Configs()[0], Configs()[1], Configs()[2]
-	var runs []Run
+	vqq, vq, ft := labresult.Configs()[0], labresult.Configs()[1], labresult.Configs()[2]
+	var runs []labresult.Run
 	for _, n := range []int{1, 2, 4, 8} {
 		k := int(math.Log2(float64(n)))
 		runs = append(runs, mk(vqq, n, 1, 5+k, 5), mk(vqq, n, 2, 5+k, 7), mk(vq, n, 1, 2, 5), mk(vq, n, 2, 2, 5), mk(ft, n, 1, 3, 6), mk(ft, n, 2, 3, 6))
 	}
-	res, err := Summarise(runs)
+	res, err := labresult.Summarise(runs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,12 +304,12 @@ func TestSummarise(t *testing.T) {
 }
 
 func TestTokenWidthBottleneck(t *testing.T) {
-	task := LabTask()
-	s, err := Generate(task, 8, 1)
+	task := labtask.LabTask()
+	s, err := labtask.Generate(task, 8, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := Encode(s, NewTokenizer(), 0)
+	items, err := Encode(s, labtask.NewTokenizer(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,11 +351,11 @@ func TestTokenWidthBottleneck(t *testing.T) {
 }
 
 func TestFindings(t *testing.T) {
-	vqq, vq, ft := Configs()[0], Configs()[1], Configs()[2]
-	mk := func(cfg string, n int, loc, glo int) Run {
-		return Run{Config: cfg, N: n, Seed: 1, Accuracy: []KindAccuracy{
-			{Kind: Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
-			{Kind: Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
+	vqq, vq, ft := labresult.Configs()[0], labresult.Configs()[1], labresult.Configs()[2]
+	mk := func(cfg string, n int, loc, glo int) labresult.Run {
+		return labresult.Run{Config: cfg, N: n, Seed: 1, Accuracy: []labresult.KindAccuracy{
+			{Kind: labtask.Local, Correct: loc, Total: 100, Accuracy: float64(loc) / 100},
+			{Kind: labtask.Global, Correct: glo, Total: 100, Accuracy: float64(glo) / 100}}}
 	}
 	for _, tc := range []struct {
 		name string
@@ -366,11 +368,11 @@ func TestFindings(t *testing.T) {
 		{"no question benefit", [4]int{60, 64, 68, 72}, [4]int{62, 66, 70, 74}, [3]bool{true, true, false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var runs []Run
+			var runs []labresult.Run
 			for i, n := range []int{1, 2, 4, 8} {
 				runs = append(runs, mk(vqq, n, tc.vqq[i], 80), mk(vq, n, 40, 70), mk(ft, n, tc.ft[i], 80))
 			}
-			res, err := Summarise(runs)
+			res, err := labresult.Summarise(runs)
 			if err != nil {
 				t.Fatal(err)
 			}

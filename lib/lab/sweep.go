@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -17,8 +15,9 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/backend"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/lab/labresult"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
-	"github.com/tokenscale/tokenscale/lib/scaling"
 )
 
 // evalSeed draws the test images; it is fixed so that every run of every
@@ -28,11 +27,11 @@ const evalSeed = 0xe7a1
 // SweepConfig is one sweep: every N of Ns and every seed, in the three
 // configurations of the paper.
 type SweepConfig struct {
-	Task  TaskConfig  `json:"task"`
-	Model ModelConfig `json:"model"`
-	Train TrainConfig `json:"train"`
-	Ns    []int       `json:"ns"`
-	Seeds []uint64    `json:"seeds"`
+	Task  labtask.TaskConfig `json:"task"`
+	Model ModelConfig        `json:"model"`
+	Train TrainConfig        `json:"train"`
+	Ns    []int              `json:"ns"`
+	Seeds []uint64           `json:"seeds"`
 	// CacheDir holds finished runs ("" for no cache).
 	CacheDir string `json:"-"`
 	// Workers is the number of (N, seed) runs trained at once (0 or 1:
@@ -51,13 +50,13 @@ var ErrInterrupted = errors.New("lab: sweep interrupted")
 // 600 + 150 steps per N and seed (under three minutes on two cores); its
 // runs are part of the full sweep.
 func QuickSweep() SweepConfig {
-	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8}, Seeds: []uint64{1, 2}, Workers: 2}
+	return SweepConfig{Task: labtask.LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8}, Seeds: []uint64{1, 2}, Workers: 2}
 }
 
 // FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, 8, 16, 32}, three seeds,
 // 600 + 150 steps per N and seed.
 func FullSweep() SweepConfig {
-	return SweepConfig{Task: LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32}, Seeds: []uint64{1, 2, 3}, Workers: 2}
+	return SweepConfig{Task: labtask.LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32}, Seeds: []uint64{1, 2, 3}, Workers: 2}
 }
 
 // DefaultCacheDir is where `tokenscale lab` and the notebook keep runs:
@@ -91,43 +90,10 @@ func (c SweepConfig) Validate() error {
 	return nil
 }
 
-// Run is one evaluated model: a configuration at one N and seed.
-type Run struct {
-	Config   string         `json:"config"` // the paper's name (fusion.Mode.String)
-	N        int            `json:"n"`
-	Seed     uint64         `json:"seed"`
-	Accuracy []KindAccuracy `json:"accuracy"`
-	// Losses is the training loss of every step (empty for "Vision
-	// Queries", which is not trained).
-	Losses  []float64 `json:"losses,omitempty"`
-	Seconds float64   `json:"seconds"`
-	Cached  bool      `json:"-"`
-}
-
-// Overall is the accuracy over all questions.
-func (r Run) Overall() float64 {
-	c, t := 0, 0
-	for _, a := range r.Accuracy {
-		c += a.Correct
-		t += a.Total
-	}
-	if t == 0 {
-		return math.NaN()
-	}
-	return float64(c) / float64(t)
-}
-
-// entry is one cache file: the question-fused stage gives two runs (VQQ
-// and VQ, same weights), the fine-tune one.
-type entry struct {
-	Key     string `json:"key"`
-	Version string `json:"version"`
-	Runs    []Run  `json:"runs"`
-}
-
 // key identifies a stage of one (N, seed) by everything that changes it:
-// the code (CodeVersion, derived from the sources), the backend that runs
-// it, the stage, N, the seed, and the task, model and training settings.
+// the code (labresult.CodeVersion, derived from the sources), the backend
+// that runs it, the stage, N, the seed, and the task, model and training
+// settings.
 func (c SweepConfig) key(stage string, n int, seed uint64) string {
 	raw, _ := json.Marshal(struct {
 		Version string
@@ -135,10 +101,10 @@ func (c SweepConfig) key(stage string, n int, seed uint64) string {
 		Stage   string
 		N       int
 		Seed    uint64
-		Task    TaskConfig
+		Task    labtask.TaskConfig
 		Model   ModelConfig
 		Train   TrainConfig
-	}{CodeVersion(), backend.Config(), stage, n, seed, c.Task, c.Model, c.Train})
+	}{labresult.CodeVersion(), backend.Config(), stage, n, seed, c.Task, c.Model, c.Train})
 	h := sha256.Sum256(raw)
 	return fmt.Sprintf("%s-n%d-s%d-%s", stage, n, seed, hex.EncodeToString(h[:8]))
 }
@@ -147,7 +113,7 @@ func (c SweepConfig) cachePath(key, ext string) string {
 	return filepath.Join(c.CacheDir, key+ext)
 }
 
-func (c SweepConfig) loadEntry(key string) (*entry, bool) {
+func (c SweepConfig) loadEntry(key string) (*labresult.Entry, bool) {
 	if c.CacheDir == "" {
 		return nil, false
 	}
@@ -155,8 +121,8 @@ func (c SweepConfig) loadEntry(key string) (*entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	var e entry
-	if json.Unmarshal(raw, &e) != nil || e.Key != key || e.Version != CodeVersion() {
+	var e labresult.Entry
+	if json.Unmarshal(raw, &e) != nil || e.Key != key || e.Version != labresult.CodeVersion() {
 		return nil, false // unreadable or stale: run again
 	}
 	for i := range e.Runs {
@@ -192,7 +158,7 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-func (c SweepConfig) saveEntry(e *entry) error {
+func (c SweepConfig) saveEntry(e *labresult.Entry) error {
 	if c.CacheDir == "" {
 		return nil
 	}
@@ -210,7 +176,7 @@ func (c SweepConfig) saveWeights(key string, w map[string]*tensors.Tensor) error
 	if err := os.MkdirAll(c.CacheDir, 0o755); err != nil {
 		return fmt.Errorf("lab: cache: %w", err)
 	}
-	return safetensors.WriteTensors(c.cachePath(key, ".safetensors"), w, map[string]string{"format": "lab", "version": CodeVersion()})
+	return safetensors.WriteTensors(c.cachePath(key, ".safetensors"), w, map[string]string{"format": "lab", "version": labresult.CodeVersion()})
 }
 
 func (c SweepConfig) loadWeights(key string) (map[string]*tensors.Tensor, error) {
@@ -238,9 +204,9 @@ type Data struct {
 
 // MakeData generates the test set (fixed seed) and one training set per seed.
 func (c SweepConfig) MakeData() (*Data, error) {
-	tok := NewTokenizer()
+	tok := labtask.NewTokenizer()
 	d := &Data{Train: map[uint64][]Item{}}
-	test, err := Generate(c.Task, c.Train.EvalImages, evalSeed)
+	test, err := labtask.Generate(c.Task, c.Train.EvalImages, evalSeed)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +214,7 @@ func (c SweepConfig) MakeData() (*Data, error) {
 		return nil, err
 	}
 	for _, s := range c.Seeds {
-		tr, err := Generate(c.Task, c.Train.TrainImages, s)
+		tr, err := labtask.Generate(c.Task, c.Train.TrainImages, s)
 		if err != nil {
 			return nil, err
 		}
@@ -290,14 +256,14 @@ func (k *counter) add(n int, what string) {
 
 // RunOne trains and evaluates the three configurations at one N and seed,
 // reusing cached stages; progress (may be nil) counts their steps.
-func (c SweepConfig) RunOne(data *Data, n int, seed uint64, progress Progress) ([]Run, error) {
+func (c SweepConfig) RunOne(data *Data, n int, seed uint64, progress Progress) ([]labresult.Run, error) {
 	return c.runOne(data, n, seed, &counter{total: c.Train.Steps + c.Train.FTSteps, progress: progress})
 }
 
-func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, error) {
+func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]labresult.Run, error) {
 	const batchEval = 128
 	qKey, fKey := c.key("vqq", n, seed), c.key("vqft", n, seed)
-	var runs []Run
+	var runs []labresult.Run
 	var weights map[string]*tensors.Tensor
 	qEntry, ok := c.loadEntry(qKey)
 	if ok {
@@ -315,7 +281,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 			return nil, err
 		}
 		trainSecs := time.Since(start).Seconds()
-		qEntry = &entry{Key: qKey, Version: CodeVersion()}
+		qEntry = &labresult.Entry{Key: qKey, Version: labresult.CodeVersion()}
 		for _, mode := range []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries} {
 			t0 := time.Now()
 			pred, err := m.Predict(data.Test, mode, batchEval)
@@ -326,7 +292,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 			if err != nil {
 				return nil, err
 			}
-			r := Run{Config: mode.String(), N: n, Seed: seed, Accuracy: acc, Seconds: time.Since(t0).Seconds()}
+			r := labresult.Run{Config: mode.String(), N: n, Seed: seed, Accuracy: acc, Seconds: time.Since(t0).Seconds()}
 			if mode == fusion.VisionQuestionQueries {
 				r.Losses, r.Seconds = losses, r.Seconds+trainSecs
 			}
@@ -372,7 +338,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 		if err != nil {
 			return nil, err
 		}
-		fEntry = &entry{Key: fKey, Version: CodeVersion(), Runs: []Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
+		fEntry = &labresult.Entry{Key: fKey, Version: labresult.CodeVersion(), Runs: []labresult.Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
 			Accuracy: acc, Losses: losses, Seconds: time.Since(start).Seconds()}}}
 		if err := c.saveEntry(fEntry); err != nil {
 			return nil, err
@@ -383,7 +349,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]Run, 
 
 // Sweep runs every (N, seed) — cached stages are read back, so a repeated
 // sweep is instant and an interrupted one resumes — and summarises it.
-func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
+func (c SweepConfig) Sweep(progress Progress) (*labresult.Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -402,7 +368,7 @@ func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
 		}
 	}
 	k := &counter{total: c.TotalSteps(), progress: progress}
-	results := make([][]Run, len(jobs))
+	results := make([][]labresult.Run, len(jobs))
 	errs := make([]error, len(jobs))
 	workers := max(1, min(c.Workers, len(jobs)))
 	next := make(chan int)
@@ -425,7 +391,7 @@ func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
 	}
 	close(next)
 	wg.Wait()
-	var runs []Run
+	var runs []labresult.Run
 	for i := range jobs {
 		if errs[i] != nil && !errors.Is(errs[i], ErrInterrupted) {
 			return nil, errs[i]
@@ -437,7 +403,7 @@ func (c SweepConfig) Sweep(progress Progress) (*Result, error) {
 		}
 		runs = append(runs, results[i]...)
 	}
-	return Summarise(runs)
+	return labresult.Summarise(runs)
 }
 
 // interrupted reports whether c.Interrupt has fired.
@@ -453,158 +419,14 @@ func (c SweepConfig) interrupted() bool {
 	}
 }
 
-// Point is the seed-averaged accuracy of one configuration, N and kind.
-type Point struct {
-	Config   string  `json:"config"`
-	N        int     `json:"n"`
-	Kind     string  `json:"question_kind"` // "local", "global" or "all"
-	Accuracy float64 `json:"accuracy"`
-	// Std is the standard deviation over seeds (0 with one seed).
-	Std   float64 `json:"std"`
-	Seeds int     `json:"seeds"`
-}
-
-// Diff is ΔP = P_A − P_B at one N and kind: the lab's Figure 11 (B =
-// Vision Queries (ft)) or Figure 12 (B = Vision Queries), A = Vision
-// Question Queries.
-type Diff struct {
-	A, B  string
-	N     int
-	Kind  string
-	Delta float64
-}
-
-// Result summarises a sweep.
-type Result struct {
-	Runs   []Run
-	Points []Point
-	// Fits are the scaling-law fits (Eq. 21–22) of the seed-averaged
-	// accuracy over all questions, by configuration; FitErrs holds the
-	// reason a configuration could not be fitted.
-	Fits    map[string]scaling.Fit
-	FitErrs map[string]error
-	// KindFits are the fits per configuration and kind ("config/kind").
-	KindFits map[string]scaling.Fit
-	Diffs    []Diff
-}
-
-// Configs lists the paper's three configurations in order.
-func Configs() []string {
-	out := make([]string, len(fusion.Modes))
-	for i, m := range fusion.Modes {
-		out[i] = m.String()
+// DemoSweep is a sweep of seconds: two N, one seed, a few steps of a tiny
+// model, too short to learn the task. It shows the form of the lab's
+// figures, not the findings (tokenscale figures --demo draws it).
+func DemoSweep() SweepConfig {
+	return SweepConfig{
+		Task:  labtask.LabTask(),
+		Model: ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16},
+		Train: TrainConfig{Steps: 8, FTSteps: 4, Batch: 8, LR: 3e-3, TrainImages: 32, EvalImages: 32},
+		Ns:    []int{1, 4}, Seeds: []uint64{1},
 	}
-	return out
-}
-
-// Summarise averages runs over seeds, fits the scaling law per
-// configuration (all questions, and per kind) and computes the differences
-// of Figures 11 and 12.
-func Summarise(runs []Run) (*Result, error) {
-	type k struct {
-		cfg  string
-		n    int
-		kind string
-	}
-	vals := map[k][]float64{}
-	for _, r := range runs {
-		for _, a := range r.Accuracy {
-			vals[k{r.Config, r.N, a.Kind.String()}] = append(vals[k{r.Config, r.N, a.Kind.String()}], a.Accuracy)
-		}
-		vals[k{r.Config, r.N, "all"}] = append(vals[k{r.Config, r.N, "all"}], r.Overall())
-	}
-	res := &Result{Runs: runs, Fits: map[string]scaling.Fit{}, FitErrs: map[string]error{}, KindFits: map[string]scaling.Fit{}}
-	for key, v := range vals {
-		m, s := meanStd(v)
-		res.Points = append(res.Points, Point{Config: key.cfg, N: key.n, Kind: key.kind, Accuracy: m, Std: s, Seeds: len(v)})
-	}
-	order := map[string]int{}
-	for i, c := range Configs() {
-		order[c] = i
-	}
-	kinds := map[string]int{"local": 0, "global": 1, "all": 2}
-	sort.Slice(res.Points, func(i, j int) bool {
-		a, b := res.Points[i], res.Points[j]
-		if a.Config != b.Config {
-			return order[a.Config] < order[b.Config]
-		}
-		if a.N != b.N {
-			return a.N < b.N
-		}
-		return kinds[a.Kind] < kinds[b.Kind]
-	})
-	for _, cfg := range Configs() {
-		for _, kind := range []string{"all", "local", "global"} {
-			ns, ps := res.Curve(cfg, kind)
-			if len(ns) == 0 {
-				continue
-			}
-			f, err := scaling.FitOLS(ns, ps)
-			if kind == "all" {
-				if err != nil {
-					res.FitErrs[cfg] = err
-				} else {
-					res.Fits[cfg] = f
-				}
-			} else if err == nil {
-				res.KindFits[cfg+"/"+kind] = f
-			}
-		}
-	}
-	a := fusion.VisionQuestionQueries.String()
-	for _, b := range []string{fusion.VisionQueriesFT.String(), fusion.VisionQueries.String()} {
-		for _, kind := range []string{"local", "global", "all"} {
-			na, pa := res.Curve(a, kind)
-			nb, pb := res.Curve(b, kind)
-			for i := range na {
-				for j := range nb {
-					if na[i] == nb[j] {
-						res.Diffs = append(res.Diffs, Diff{A: a, B: b, N: int(na[i]), Kind: kind, Delta: pa[i] - pb[j]})
-					}
-				}
-			}
-		}
-	}
-	return res, nil
-}
-
-// Curve returns the seed-averaged accuracy of a configuration and kind
-// ("local", "global" or "all") against N, ascending.
-func (r *Result) Curve(config, kind string) (ns, ps []float64) {
-	for _, p := range r.Points {
-		if p.Config == config && p.Kind == kind {
-			ns = append(ns, float64(p.N))
-			ps = append(ps, p.Accuracy)
-		}
-	}
-	return ns, ps
-}
-
-// MeanDiff is the mean of ΔP over N for one baseline and kind.
-func (r *Result) MeanDiff(b, kind string) float64 {
-	s, k := 0.0, 0
-	for _, d := range r.Diffs {
-		if d.B == b && d.Kind == kind {
-			s += d.Delta
-			k++
-		}
-	}
-	if k == 0 {
-		return math.NaN()
-	}
-	return s / float64(k)
-}
-
-func meanStd(v []float64) (m, s float64) {
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	if len(v) < 2 {
-		return m, 0
-	}
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s / float64(len(v)-1))
 }

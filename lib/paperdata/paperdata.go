@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/tokenscale/tokenscale/data"
+	"github.com/tokenscale/tokenscale/lib/results"
 )
 
 // Config is one of the three input configurations of the fusion module
@@ -95,6 +96,17 @@ type Metric struct {
 }
 
 func (m Metric) String() string { return m.ID }
+
+// Label is the metric's short label in panel titles, axis ticks and tables:
+// the benchmark alone for "Overall" and OCRBench's "Final Score",
+// "benchmark metric" otherwise (e.g. "COCO VAL BLEU-1").
+func (m Metric) Label() string {
+	switch m.Name {
+	case "Overall", "Final Score":
+		return m.Benchmark
+	}
+	return m.Benchmark + " " + m.Name
+}
 
 // MetricID joins a metric name and benchmark the way Table 1 does.
 func MetricID(benchmark, name string) string { return name + "@" + benchmark }
@@ -354,41 +366,39 @@ func parseNum(file string, line int, s string) (float64, error) {
 func load() (*store, error) {
 	s := &store{index: map[key]int{}}
 	// Our model.
-	rows, err := readCSV("appendix_d.csv", []string{"config", "N", "benchmark", "metric", "value"})
+	raw, err := data.Paper.ReadFile("paper/appendix_d.csv")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("paperdata: %w", err)
 	}
-	for i, r := range rows {
-		line := i + 2
-		cfg, err := ParseConfig(r[0])
-		if err != nil || string(cfg) != r[0] {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad config %q", line, r[0])
+	table, err := results.ReadAll(bytes.NewReader(raw), "appendix_d.csv")
+	if err != nil {
+		return nil, fmt.Errorf("paperdata: %w", err)
+	}
+	for _, r := range table {
+		cfg, err := ParseConfig(r.Config)
+		if err != nil || string(cfg) != r.Config {
+			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad config %q", r.Line, r.Config)
 		}
-		n, err := strconv.Atoi(r[1])
-		if err != nil || !slices.Contains(Ns(), n) {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad N %q", line, r[1])
+		if !slices.Contains(Ns(), r.N) {
+			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad N %d", r.Line, r.N)
 		}
-		m, ok := LookupMetric(MetricID(r[2], r[3]))
-		if !ok || m.Benchmark != r[2] || m.Name != r[3] {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: unknown metric %q of %q", line, r[3], r[2])
+		m, ok := LookupMetric(MetricID(r.Benchmark, r.Metric))
+		if !ok || m.Benchmark != r.Benchmark || m.Name != r.Metric {
+			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: unknown metric %q of %q", r.Line, r.Metric, r.Benchmark)
 		}
-		v, err := parseNum("appendix_d.csv", line, r[4])
-		if err != nil {
-			return nil, err
-		}
-		k := key{cfg, n, m.ID}
+		k := key{cfg, r.N, m.ID}
 		if _, dup := s.index[k]; dup {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: duplicate %v", line, k)
+			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: duplicate %v", r.Line, k)
 		}
 		s.index[k] = len(s.results)
-		s.results = append(s.results, Result{Config: cfg, N: n, Metric: m, Value: v, Text: r[4]})
+		s.results = append(s.results, Result{Config: cfg, N: r.N, Metric: m, Value: r.Value, Text: r.Text})
 	}
 	if want := len(Configs()) * len(Ns()) * len(metricDefs); len(s.results) != want {
 		return nil, fmt.Errorf("paperdata: appendix_d.csv has %d values, want %d", len(s.results), want)
 	}
 
 	// Baselines.
-	rows, err = readCSV("appendix_d_baselines.csv", []string{"model", "benchmark", "metric", "value"})
+	rows, err := readCSV("appendix_d_baselines.csv", []string{"model", "benchmark", "metric", "value"})
 	if err != nil {
 		return nil, err
 	}

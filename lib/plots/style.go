@@ -3,13 +3,14 @@ package plots
 import (
 	"bytes"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/outfile"
 	"image/color"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/outfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -330,7 +331,8 @@ func (f *Figure) drawLegendRow(dc draw.Canvas) vg.Length {
 }
 
 // WriteFile renders the figure to path; the format follows the extension
-// (.png or .svg). Parent directories are created.
+// (.png or .svg). Parent directories are created; the file is written next
+// to path and renamed into place, so a reader never sees half a figure.
 func (f *Figure) WriteFile(path string) error {
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
 	b, err := f.Render(format)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
@@ -123,15 +124,8 @@ func LearningRate(step, total int, warmupRatio, lr float64) float64 {
 	return lr * 0.5 * (1 + math.Cos(math.Pi*math.Min(p, 1)))
 }
 
-// StepLog is one line of the training log (the data of a Figure-15-style plot).
-type StepLog struct {
-	Step     int     `json:"step"`
-	Loss     float64 `json:"loss"`
-	GradNorm float64 `json:"grad_norm"`
-	LR       float64 `json:"lr"`
-	Tokens   int     `json:"tokens"`
-	Seconds  float64 `json:"seconds"`
-}
+// StepLog is one line of the training log; see lib/train/trainlog.
+type StepLog = trainlog.StepLog
 
 // Trainer runs the stages over a vlm.Model.
 type Trainer struct {
@@ -386,25 +380,8 @@ func (t *Trainer) Run(progress io.Writer, logPath, ckDir string, saveEvery int) 
 	return nil
 }
 
-// ReadLog reads a JSONL training log.
-func ReadLog(path string) ([]StepLog, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	var out []StepLog
-	for i, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		if line == "" {
-			continue
-		}
-		var l StepLog
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			return nil, fmt.Errorf("train: %s:%d: %w", path, i+1, err)
-		}
-		out = append(out, l)
-	}
-	return out, nil
-}
+// ReadLog reads a JSONL training log (trainlog.Read).
+func ReadLog(path string) ([]StepLog, error) { return trainlog.Read(path) }
 
 // state is what a checkpoint adds to the model for resuming.
 type state struct {
@@ -467,6 +444,26 @@ func Latest(ckDir string) (string, error) {
 		return "", fmt.Errorf("train: no checkpoint in %s: %w", ckDir, err)
 	}
 	return filepath.Join(ckDir, strings.TrimSpace(string(raw))), nil
+}
+
+// ResumeFile resumes the newest checkpoint of ckDir on the chat records of
+// the JSONL file data, encoded with that checkpoint's own configuration
+// (vlm.EncodeFile): what a notebook cell or `tokenscale train … --resume`
+// does to take up a run where it stopped.
+func ResumeFile(ckDir, data string) (*Trainer, error) {
+	dir, err := Latest(ckDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := vlm.ReadConfig(filepath.Join(dir, vlm.ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	ex, err := vlm.EncodeFile(cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	return Resume(ckDir, ex)
 }
 
 // Resume loads the newest checkpoint of ckDir and returns a trainer that

@@ -25,42 +25,14 @@ import (
 // into dir, and returns a model built from those folders with its examples.
 func toySetup(t testing.TB, dir string, n int) (*vlm.Model, []vlm.Example) {
 	t.Helper()
-	cfg := vlm.ToyConfig(n)
-	cfg.CLIPPath = filepath.Join(dir, "clip")
-	cfg.LLMPath = filepath.Join(dir, "llama")
-	if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
-		t.Fatal(err)
-	}
-	if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
-		t.Fatal(err)
-	}
-	data, err := vlm.WriteToyDataset(filepath.Join(dir, "data"), 64, 13)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := vlm.ReadRecords(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ex []vlm.Example
-	for _, r := range recs {
-		e, err := cfg.Encode(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex = append(ex, e)
-	}
-	m, err := vlm.New(cfg, 14)
+	m, ex, _, err := vlm.NewToy(dir, vlm.ToyConfig(n), 64)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m, ex
 }
 
-func toyOptions(steps int) Options {
-	return Options{Stage: 2, Steps: steps, BatchSize: 8, Accum: 1, LR: 3e-3, WarmupRatio: 0.1, ClipNorm: 1,
-		Train: vlm.Parts, Seed: 5, Pad: vlm.Shapes{Views: 1, T: 24, L: 32, F: 64}}
-}
+func toyOptions(steps int) Options { return ToyOptions(steps) }
 
 func mean(xs []StepLog) float64 {
 	s := 0.0

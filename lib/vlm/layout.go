@@ -6,17 +6,7 @@ import "github.com/tokenscale/tokenscale/lib/fusion"
 // runs of fused tokens ("FUSED", the QED slots), answer targets ("ANS") and
 // other text ("TXT"), each text run decoded with decode when given.
 func DescribeLLM(ids []int32, slot, target []bool, decode func([]int32) string) string {
-	labels := make([]string, len(ids))
-	for i := range ids {
-		switch {
-		case slot[i]:
-			labels[i] = "FUSED"
-		case target[i]:
-			labels[i] = "ANS"
-		default:
-			labels[i] = "TXT"
-		}
-	}
+	labels := llmLabels(slot, target)
 	var text func(a, b int) string
 	if decode != nil {
 		text = func(a, b int) string {
@@ -34,11 +24,7 @@ func DescribeLLM(ids []int32, slot, target []bool, decode func([]int32) string) 
 // vision tokens (the toy tokenizer's words decode the text).
 func ToyLayout(c Config, mode fusion.Mode, visionTokens int, questions, answers []string) (fusionLine, llmLine string, err error) {
 	tok := NewWordTokenizer(c.Words)
-	s := fusion.Sample{VisionTokens: visionTokens}
-	for _, q := range questions {
-		s.Questions = append(s.Questions, tok.Encode(q))
-	}
-	seq, err := c.Layout().Build(s, mode)
+	seq, err := toySequence(c, tok, mode, visionTokens, questions)
 	if err != nil {
 		return "", "", err
 	}
@@ -62,4 +48,30 @@ func toyDecodeAll(t *WordTokenizer, ids []int32) string {
 		out += w
 	}
 	return out
+}
+
+// llmLabels names every position of an LLM input: "FUSED" for the fused
+// tokens' slots, "ANS" for answer targets, "TXT" for other text.
+func llmLabels(slot, target []bool) []string {
+	labels := make([]string, len(slot))
+	for i := range slot {
+		switch {
+		case slot[i]:
+			labels[i] = "FUSED"
+		case target[i]:
+			labels[i] = "ANS"
+		default:
+			labels[i] = "TXT"
+		}
+	}
+	return labels
+}
+
+// toySequence is the fusion input of a toy sample in mode.
+func toySequence(c Config, tok *WordTokenizer, mode fusion.Mode, visionTokens int, questions []string) (fusion.Sequence, error) {
+	s := fusion.Sample{VisionTokens: visionTokens}
+	for _, q := range questions {
+		s.Questions = append(s.Questions, tok.Encode(q))
+	}
+	return c.Layout().Build(s, mode)
 }

@@ -3,15 +3,14 @@ package vlm
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/outfile"
-	"image"
-	"image/color"
 	"image/png"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/outfile"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -25,6 +24,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
+	"github.com/tokenscale/tokenscale/lib/vlm/toysquare"
 )
 
 // Special ids of the word-level toy tokenizer (shared by the fusion side and
@@ -325,10 +325,6 @@ func WriteRandomLlama(dir string, c LLMConfig, seed int64) error {
 	return writeHF(dir, hf{c, "llama", []string{"LlamaForCausalLM"}}, named)
 }
 
-var toyColours = map[string]color.RGBA{
-	"red": {220, 30, 30, 255}, "green": {30, 200, 30, 255}, "blue": {30, 30, 220, 255}, "yellow": {230, 220, 30, 255},
-}
-
 // WriteToyDataset writes n chat records (JSONL) and their 16×16 PNG images
 // into dir: a coloured square in one quadrant; each record asks one or two
 // of "what colour is the square?" and "where is the square?". It returns
@@ -338,27 +334,16 @@ func WriteToyDataset(dir string, n int, seed uint64) (string, error) {
 		return "", err
 	}
 	r := rand.New(rand.NewPCG(seed, 0x70c))
-	colours := []string{"red", "green", "blue", "yellow"}
-	places := [][2]string{{"top", "left"}, {"top", "right"}, {"bottom", "left"}, {"bottom", "right"}}
 	var lines []string
 	for i := range n {
-		col := colours[r.IntN(4)]
+		col := toysquare.ColourNames[r.IntN(4)]
 		pl := r.IntN(4)
-		img := image.NewRGBA(image.Rect(0, 0, 16, 16))
-		for p := range img.Pix {
-			img.Pix[p] = 255
-		}
-		x0, y0 := 8*(pl%2), 8*(pl/2)
-		for y := y0 + 1; y < y0+7; y++ {
-			for x := x0 + 1; x < x0+7; x++ {
-				img.SetRGBA(x, y, toyColours[col])
-			}
-		}
+		img := toysquare.Draw(col, pl, 16)
 		name := fmt.Sprintf("images/%05d.png", i)
 		if err := outfile.WriteWith(filepath.Join(dir, name), func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 			return "", err
 		}
-		qa := [][2]string{{"what colour is the square?", col}, {"where is the square?", places[pl][0] + " " + places[pl][1]}}
+		qa := [][2]string{{"what colour is the square?", col}, {"where is the square?", toysquare.Places[pl]}}
 		r.Shuffle(2, func(a, b int) { qa[a], qa[b] = qa[b], qa[a] })
 		k := 1 + r.IntN(2)
 		rec := Record{Image: name}

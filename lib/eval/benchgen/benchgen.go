@@ -31,7 +31,8 @@ import (
 	"strings"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
-	"github.com/tokenscale/tokenscale/lib/lab"
+	"github.com/tokenscale/tokenscale/lib/lab/labtask"
+	"github.com/tokenscale/tokenscale/lib/vlm/toysquare"
 )
 
 // ImageSize is the default side of the generated images in pixels.
@@ -163,19 +164,19 @@ func pngBase64(img image.Image) (string, error) {
 
 // scene draws one lab scene (3×3 grid, with words) and returns it with its
 // base64 PNG.
-func drawScene(rng *rand.Rand, size int) (lab.Scene, string, error) {
-	cfg := lab.DefaultTask()
+func drawScene(rng *rand.Rand, size int) (labtask.Scene, string, error) {
+	cfg := labtask.DefaultTask()
 	cfg.Words = true
 	cfg.ImageSize = size
-	s, err := lab.Generate(cfg, 1, rng.Uint64())
+	s, err := labtask.Generate(cfg, 1, rng.Uint64())
 	if err != nil {
-		return lab.Scene{}, "", err
+		return labtask.Scene{}, "", err
 	}
 	b64, err := pngBase64(s[0].Image)
 	return s[0].Scene, b64, err
 }
 
-func has(sc lab.Scene, colour, shape string) bool {
+func has(sc labtask.Scene, colour, shape string) bool {
 	for _, o := range sc.Objects {
 		if o.Colour == colour && o.Shape == shape {
 			return true
@@ -193,14 +194,14 @@ func yn(b bool) string {
 
 // pickPair returns a (colour, shape) present in the scene when want is true,
 // absent otherwise.
-func pickPair(sc lab.Scene, rng *rand.Rand, want bool) (string, string) {
+func pickPair(sc labtask.Scene, rng *rand.Rand, want bool) (string, string) {
 	if want {
 		o := sc.Objects[rng.IntN(len(sc.Objects))]
 		return o.Colour, o.Shape
 	}
 	for {
-		c := lab.ColourNames[rng.IntN(len(lab.ColourNames))]
-		s := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+		c := labtask.ColourNames[rng.IntN(len(labtask.ColourNames))]
+		s := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
 		if !has(sc, c, s) {
 			return c, s
 		}
@@ -248,7 +249,7 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 		header = append(header, "l2-category", "set_id", "figure_id", "question_id")
 		for set := 0; len(rows) < n; set++ {
 			l2 := []string{"chart", "map", "table"}[set%3]
-			var scenes []lab.Scene
+			var scenes []labtask.Scene
 			var imgs []string
 			for fig := 0; fig < 2; fig++ {
 				sc, img, err := drawScene(rng, size)
@@ -285,17 +286,17 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 				return nil, nil, err
 			}
 			o := sc.Objects[rng.IntN(len(sc.Objects))]
-			where := lab.CellName(sc.Grid, o.Row, o.Col)
+			where := labtask.CellName(sc.Grid, o.Row, o.Col)
 			var q, ans, cat string
 			var opts []string
 			if i%2 == 0 {
-				q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), lab.ColourNames...)
+				q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), labtask.ColourNames...)
 			} else {
-				shape := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+				shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
 				k := count(sc, shape)
-				q, ans, cat = fmt.Sprintf("How many %ss are there?", shape), lab.CountWords[k], "count"
+				q, ans, cat = fmt.Sprintf("How many %ss are there?", shape), labtask.CountWords[k], "count"
 				for j := max(0, k-rng.IntN(4)); len(opts) < 4; j++ {
-					opts = append(opts, lab.CountWords[j])
+					opts = append(opts, labtask.CountWords[j])
 				}
 			}
 			rng.Shuffle(len(opts), func(a, c int) { opts[a], opts[c] = opts[c], opts[a] })
@@ -323,7 +324,7 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 		}
 	case b.Name == "ChartQA_TEST":
 		for i := 0; i < n; i++ {
-			vals := make([]int, len(lab.ColourNames))
+			vals := make([]int, len(labtask.ColourNames))
 			for k := range vals {
 				vals[k] = 10 + rng.IntN(81)
 			}
@@ -333,7 +334,7 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 			}
 			k := rng.IntN(len(vals))
 			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": "human",
-				"question": fmt.Sprintf("What is the value of the %s bar?", lab.ColourNames[k]), "answer": strconv.Itoa(vals[k])})
+				"question": fmt.Sprintf("What is the value of the %s bar?", labtask.ColourNames[k]), "answer": strconv.Itoa(vals[k])})
 		}
 	default: // TextVQA, OCRVQA, OCRBench: read a word or count shapes
 		for i := 0; len(rows) < n; i++ {
@@ -352,20 +353,20 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 			switch b.Name {
 			case "TextVQA_VAL":
 				if word != "" && i%2 == 0 {
-					r["question"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
+					r["question"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
 					r["answer"] = eval.FormatStringList(tenAnswers(word, "the "+word, rng))
 				} else {
-					shape := lab.ShapeNames[rng.IntN(len(lab.ShapeNames))]
+					shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
 					k := count(sc, shape)
 					r["question"] = fmt.Sprintf("How many %ss are there?", shape)
-					r["answer"] = eval.FormatStringList(tenAnswers(lab.CountWords[k], strconv.Itoa(k), rng))
+					r["answer"] = eval.FormatStringList(tenAnswers(labtask.CountWords[k], strconv.Itoa(k), rng))
 				}
 				r["category"] = "synthetic"
 			case "OCRVQA_TESTCORE":
 				if word == "" {
 					continue
 				}
-				r["question"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
+				r["question"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
 				r["answer"] = word
 				r["category"] = "title"
 			default: // OCRBench
@@ -375,7 +376,7 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 				if i%2 == 0 {
 					r["question"], r["category"] = "what is written in the image?", "Regular Text Recognition"
 				} else {
-					r["question"], r["category"] = fmt.Sprintf("Which word is in the %s cell?", lab.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
+					r["question"], r["category"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
 				}
 				r["answer"] = eval.FormatStringList([]string{word})
 			}
@@ -385,7 +386,7 @@ func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, err
 	return rows, header, nil
 }
 
-func mmeQuestion(cat string, sc lab.Scene, rng *rand.Rand, want bool) string {
+func mmeQuestion(cat string, sc labtask.Scene, rng *rand.Rand, want bool) string {
 	switch cat {
 	case "count":
 		k := len(sc.Objects)
@@ -397,9 +398,9 @@ func mmeQuestion(cat string, sc lab.Scene, rng *rand.Rand, want bool) string {
 		o := sc.Objects[rng.IntN(len(sc.Objects))]
 		c := o.Colour
 		for !want && c == o.Colour {
-			c = lab.ColourNames[rng.IntN(len(lab.ColourNames))]
+			c = labtask.ColourNames[rng.IntN(len(labtask.ColourNames))]
 		}
-		return fmt.Sprintf("Is the %s in the %s cell %s?", o.Shape, lab.CellName(sc.Grid, o.Row, o.Col), c)
+		return fmt.Sprintf("Is the %s in the %s cell %s?", o.Shape, labtask.CellName(sc.Grid, o.Row, o.Col), c)
 	case "position":
 		o := sc.Objects[rng.IntN(len(sc.Objects))]
 		r, c := o.Row, o.Col
@@ -411,13 +412,13 @@ func mmeQuestion(cat string, sc lab.Scene, rng *rand.Rand, want bool) string {
 				}
 			}
 		}
-		return fmt.Sprintf("Is there a %s %s in the %s cell?", o.Colour, o.Shape, lab.CellName(sc.Grid, r, c))
+		return fmt.Sprintf("Is there a %s %s in the %s cell?", o.Colour, o.Shape, labtask.CellName(sc.Grid, r, c))
 	}
 	c, s := pickPair(sc, rng, want)
 	return fmt.Sprintf("Is there a %s %s?", c, s)
 }
 
-func count(sc lab.Scene, shape string) int {
+func count(sc labtask.Scene, shape string) int {
 	n := 0
 	for _, o := range sc.Objects {
 		if o.Shape == shape {
@@ -427,7 +428,7 @@ func count(sc lab.Scene, shape string) int {
 	return n
 }
 
-func sameAt(sc lab.Scene, o lab.Object, r, c int) bool {
+func sameAt(sc labtask.Scene, o labtask.Object, r, c int) bool {
 	for _, p := range sc.Objects {
 		if p.Row == r && p.Col == c && p.Shape == o.Shape && p.Colour == o.Colour {
 			return true
@@ -437,7 +438,7 @@ func sameAt(sc lab.Scene, o lab.Object, r, c int) bool {
 }
 
 // captions returns five reference captions of a scene.
-func captions(sc lab.Scene) []string {
+func captions(sc labtask.Scene) []string {
 	var parts []string
 	for _, o := range sc.Objects {
 		parts = append(parts, "a "+o.Colour+" "+o.Shape)
@@ -446,7 +447,7 @@ func captions(sc lab.Scene) []string {
 	n := len(sc.Objects)
 	return []string{
 		"A grid with " + list + ".",
-		fmt.Sprintf("%s shapes on a white grid.", strings.ToUpper(lab.CountWords[n][:1])+lab.CountWords[n][1:]),
+		fmt.Sprintf("%s shapes on a white grid.", strings.ToUpper(labtask.CountWords[n][:1])+labtask.CountWords[n][1:]),
 		"There is " + list + " in the grid.",
 		fmt.Sprintf("A white background with %d coloured shapes.", n),
 		"Coloured shapes: " + list,
@@ -477,30 +478,15 @@ func barChart(vals []int, size int) image.Image {
 	for k, v := range vals {
 		h := v * (base - 4) / 100
 		x0 := 4 + k*w + 2
-		c := cols[lab.ColourNames[k%len(lab.ColourNames)]]
+		c := cols[labtask.ColourNames[k%len(labtask.ColourNames)]]
 		draw.Draw(img, image.Rect(x0, base-h, x0+w-4, base), &image.Uniform{c}, image.Point{}, draw.Src)
 	}
 	return img
 }
 
-// squareColours are the toy task's colours (as vlm.WriteToyDataset draws them).
-var squareColours = map[string]color.RGBA{
-	"red": {220, 30, 30, 255}, "green": {30, 200, 30, 255}, "blue": {30, 30, 220, 255}, "yellow": {230, 220, 30, 255},
-}
-
-var squareColourNames = []string{"red", "green", "blue", "yellow"}
-var squarePlaces = []string{"top left", "top right", "bottom left", "bottom right"}
-
-// drawSquare draws a coloured square in quadrant q (0 top left, 1 top right,
-// 2 bottom left, 3 bottom right) of a white size×size image, inset by one
-// pixel per 16 like the toy data.
+// drawSquare is toysquare.Draw as a base64 PNG.
 func drawSquare(col string, q, size int) (string, error) {
-	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	half, inset := size/2, max(1, size/16)
-	x0, y0 := half*(q%2), half*(q/2)
-	draw.Draw(img, image.Rect(x0+inset, y0+inset, x0+half-inset, y0+half-inset), &image.Uniform{squareColours[col]}, image.Point{}, draw.Src)
-	return pngBase64(img)
+	return pngBase64(toysquare.Draw(col, q, size))
 }
 
 func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, error) {
@@ -517,21 +503,21 @@ func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []strin
 	}
 	var rows []row
 	for i := 0; i < n; i++ {
-		col, q := squareColourNames[rng.IntN(4)], rng.IntN(4)
+		col, q := toysquare.ColourNames[rng.IntN(4)], rng.IntN(4)
 		img, err := drawSquare(col, q, size)
 		if err != nil {
 			return nil, nil, err
 		}
 		r := row{"index": strconv.Itoa(i), "image": img}
-		question, ans, cat, opts := "what colour is the square?", col, "colour", squareColourNames
+		question, ans, cat, opts := "what colour is the square?", col, "colour", toysquare.ColourNames
 		if i%2 == 1 {
-			question, ans, cat, opts = "where is the square?", squarePlaces[q], "position", squarePlaces
+			question, ans, cat, opts = "where is the square?", toysquare.Places[q], "position", toysquare.Places
 		}
 		switch {
 		case b.Kind == eval.Caption:
 			r["answer"] = eval.FormatStringList([]string{
-				"a " + col + " square in the " + squarePlaces[q], "A " + col + " square on a white background.",
-				"the square is " + col, "a small " + col + " square at the " + squarePlaces[q] + ".",
+				"a " + col + " square in the " + toysquare.Places[q], "A " + col + " square on a white background.",
+				"the square is " + col, "a small " + col + " square at the " + toysquare.Places[q] + ".",
 			})
 		case b.Kind == eval.MultipleChoice:
 			perm := rng.Perm(4)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tokenscale/tokenscale/lib/eval"
+	"github.com/tokenscale/tokenscale/lib/vlm/toysquare"
 )
 
 func TestWriteDeterministicAndReadable(t *testing.T) {
@@ -111,7 +112,7 @@ func TestSquareStyle(t *testing.T) {
 				found := false
 				for _, c := range []struct{ x, y int }{{4, 4}, {12, 4}, {4, 12}, {12, 12}} {
 					r, g, bl, _ := img.At(c.x, c.y).RGBA()
-					sc := squareColours[want]
+					sc := toysquare.Colours[want]
 					if uint8(r>>8) == sc.R && uint8(g>>8) == sc.G && uint8(bl>>8) == sc.B {
 						found = true
 					}
