@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -133,31 +134,56 @@ func show(f *plots.Figure, format string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := f.ID
-	if name == "" {
-		name = "figure"
+	path, err := saveFigure(f.ID, format, data)
+	if err != nil {
+		return "", err
 	}
-	mu.Lock()
-	dir, kernel := figureDirLocked(), inKernel
-	mu.Unlock()
-	var path string
-	if dir != "" {
-		path = filepath.Join(dir, name+"."+format)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("nb: figure dir: %w", err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return "", fmt.Errorf("nb: write figure: %w", err)
-		}
-	}
-	if kernel {
+	if InKernel() {
 		if format == "svg" {
 			gonbui.DisplaySVG(string(data))
 		} else {
 			gonbui.DisplayPNG(data)
 		}
 	} else if path != "" {
-		fmt.Fprintf(textWriter(), "figure %s written to %s\n", name, path)
+		fmt.Fprintf(textWriter(), "figure %s written to %s\n", strings.TrimSuffix(filepath.Base(path), "."+format), path)
+	}
+	return path, nil
+}
+
+// saveFigure writes data as FigureDir()/<name>.<format> when a figure
+// directory applies ("figure" when name is empty) and returns the path ("" if
+// none was written).
+func saveFigure(name, format string, data []byte) (string, error) {
+	if name == "" {
+		name = "figure"
+	}
+	dir := FigureDir()
+	if dir == "" {
+		return "", nil
+	}
+	path := filepath.Join(dir, name+"."+format)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("nb: figure dir: %w", err)
+	}
+	// Write beside the target and rename, so a reader never sees half a file.
+	tmp, err := os.CreateTemp(dir, "."+name+"-*."+format)
+	if err != nil {
+		return "", fmt.Errorf("nb: write figure: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("nb: write figure %s: %w", path, werr)
 	}
 	return path, nil
 }
