@@ -35,7 +35,7 @@ const log = (...m) => console.log(`browser-test: ${new Date().toISOString().slic
 
 async function checkNotebook(context, args, name) {
   const page = await context.newPage();
-  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.setViewportSize({ width: 1400, height: 1400 });
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   try {
@@ -68,6 +68,8 @@ async function checkNotebook(context, args, name) {
     });
     if (errors.length) throw new Error(`${name}: cells show errors:\n${errors.join('\n')}`);
 
+    // Jupyter's fixed header would cover the top of tall panels in the screenshots.
+    await page.addStyleTag({ content: '#header { display: none !important; }' });
     const panels = page.locator('div.tokenscale-explore');
     const count = await panels.count();
     if (count === 0) throw new Error(`${name}: no interactive figure (div.tokenscale-explore) in the outputs`);
