@@ -255,10 +255,7 @@ func Explore(id string, items ...ExploreItem) string {
 	}
 	if InKernel() {
 		gonbui.DisplayHTML(page.html)
-		// Wait until GoNB has taken the whole message: it stops reading the
-		// pipe when the cell's program ends, and a page of a few MB sent just
-		// before the end was otherwise lost (seen with GoNB v0.11.3).
-		gonbui.Sync()
+		flushKernel()
 	} else {
 		fmt.Fprintf(textWriter(), "explorer %s: %d settings, %d distinct figures; default figure %s written to %s\n",
 			id, page.settings, page.images, page.defaultID, path)

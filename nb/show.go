@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
@@ -144,6 +145,7 @@ func show(f *plots.Figure, format string) (string, error) {
 		} else {
 			gonbui.DisplayPNG(data)
 		}
+		flushKernel()
 	} else if path != "" {
 		fmt.Fprintf(textWriter(), "figure %s written to %s\n", strings.TrimSuffix(filepath.Base(path), "."+format), path)
 	}
@@ -208,6 +210,7 @@ func Fail(err error) {
 	if InKernel() {
 		gonbui.DisplayHTML(`<pre style="color:#b00020">` + html.EscapeString("error: "+err.Error()) + `</pre>`)
 		fmt.Fprintln(os.Stderr, "error:", err)
+		flushKernel()
 		os.Exit(1)
 	}
 	panic(err)
@@ -231,4 +234,23 @@ func FigureList() {
 		t.Rows = append(t.Rows, []string{s.ID, s.Paper, s.Caption, s.Options})
 	}
 	t.Show()
+}
+
+// flushKernel waits (at most 10 s) until GoNB has read everything the cell
+// sent. GoNB stops reading the cell's display pipe when the cell's program
+// ends, so a large output sent just before the end can be lost: seen with
+// GoNB v0.11.3 for Explore pages of a few MB (three of four lost), and
+// probably the cause of a figure cell found without output once under
+// heavy load. gonbui.Sync waits for GoNB's acknowledgement, which comes
+// after the earlier messages were dispatched.
+func flushKernel() {
+	if !InKernel() {
+		return
+	}
+	done := make(chan struct{})
+	go func() { gonbui.Sync(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
 }
