@@ -127,7 +127,9 @@ func Steps(name string, values ...float64) Control {
 // Select is a drop-down list. What a choice sets depends on name:
 //
 //   - "metric" or "metrics": plots.Metrics(choice), "A+B" for two panels;
-//   - "config" or "configs": plots.Configs(choice), "VQQ+VQ-ft" for both;
+//   - "config", "configs", "model" or "models": plots.Configs(choice),
+//     "VQQ+VQ-ft" for both (the figures of Section 3 choose models by
+//     Configs);
 //   - any other name: plots.Param(name, numbers...), the choice being
 //     numbers separated by commas, spaces or "x" ("256", "1,8", "800x600").
 //
@@ -177,7 +179,7 @@ func selectChoice(name, label string) (Choice, error) {
 		p := names()
 		ch.Options, ch.Code = []plots.Option{plots.Metrics(p...)}, "plots.Metrics("+quoted(p)+")"
 		return ch, nil
-	case "config", "configs":
+	case "config", "configs", "model", "models":
 		p := names()
 		ch.Options, ch.Code = []plots.Option{plots.Configs(p...)}, "plots.Configs("+quoted(p)+")"
 		return ch, nil

@@ -201,6 +201,9 @@ func TestSliderValues(t *testing.T) {
 	if m := Select("configs", "VQQ+VQ-ft"); m.Choices[0].Code != `plots.Configs("VQQ", "VQ-ft")` {
 		t.Errorf("configs code %q", m.Choices[0].Code)
 	}
+	if m := Select("model", "toy ρ=0.3"); m.Choices[0].Code != `plots.Configs("toy ρ=0.3")` {
+		t.Errorf("model code %q", m.Choices[0].Code)
+	}
 }
 
 func TestTokenBudget(t *testing.T) {
