@@ -13,7 +13,7 @@ export TOKENSCALE_PYTHON ?= /usr/bin/python3
 # Project-local Jupyter data dir where kernels/install puts the GoNB kernel spec.
 export JUPYTER_PATH := $(CURDIR)/kernels/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 
-.PHONY: test vet gotest build bench kernel notebooks notebook jupyter figures clean fuzz
+.PHONY: test vet gotest build bench kernel notebooks notebook jupyter browser-test browser-test-install figures clean fuzz
 
 test: vet kernel gotest notebooks
 
@@ -43,9 +43,21 @@ notebooks: kernel
 notebook: kernel
 	$(TOKENSCALE_PYTHON) kernels/run-notebooks --out out $(NB)
 
-# Interactive Jupyter with the project-local GoNB kernel.
+# Interactive Jupyter with the project-local GoNB kernel, on 127.0.0.1 (JUPYTER_IP=0.0.0.0 to share it),
+# no browser opened, the URL with its token printed; --allow-root when run as root. See kernels/jupyter-serve.
 jupyter: kernel
-	$(TOKENSCALE_PYTHON) -m notebook --notebook-dir=notebooks
+	kernels/jupyter-serve
+
+# The notebooks' controls in a real browser: starts Jupyter through kernels/jupyter-serve on a random port,
+# runs notebooks 01, 02 and 20 in headless Chromium, moves one control in each and checks the figure
+# changed; screenshots in out/browser/. Needs Chromium and playwright-core: make browser-test-install.
+browser-test: kernel
+	kernels/browser-test/run
+
+# What browser-test needs: Debian's chromium (as root) and playwright-core from the lock file.
+browser-test-install:
+	if ! command -v chromium >/dev/null; then apt-get update && apt-get install -y chromium; fi
+	cd kernels/browser-test && npm ci --no-audit --no-fund
 
 # The same figures without Jupyter.
 figures:

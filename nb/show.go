@@ -2,12 +2,15 @@ package nb
 
 import (
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/outfile"
 	"html"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/tokenscale/tokenscale/lib/outfile"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
@@ -28,14 +31,6 @@ var (
 	textOut   io.Writer = os.Stdout
 	inKernel            = gonbui.IsNotebook
 )
-
-// flush waits until GoNB has passed everything the cell sent so far on to
-// Jupyter (gonbui.Sync: a marker through the same pipe, acknowledged once
-// the outputs before it are published). GoNB stops reading the cell's output
-// pipe as soon as the cell's program exits, so without this an output still
-// in the pipe at that moment (typically a cell's last one, and more often on
-// a busy machine) never reaches the notebook. Call it only inside a kernel.
-func flush() { gonbui.Sync() }
 
 // InKernel reports whether the code runs inside a GoNB notebook cell.
 func InKernel() bool {
@@ -143,24 +138,11 @@ func show(f *plots.Figure, format string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := f.ID
-	if name == "" {
-		name = "figure"
+	path, err := saveFigure(f.ID, format, data)
+	if err != nil {
+		return "", err
 	}
-	mu.Lock()
-	dir, kernel := figureDirLocked(), inKernel
-	mu.Unlock()
-	var path string
-	if dir != "" {
-		path = filepath.Join(dir, name+"."+format)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("nb: figure dir: %w", err)
-		}
-		if err := outfile.WriteFile(path, data); err != nil {
-			return "", fmt.Errorf("nb: write figure: %w", err)
-		}
-	}
-	if kernel {
+	if InKernel() {
 		if format == "svg" {
 			gonbui.DisplaySVG(string(data))
 		} else {
@@ -168,7 +150,28 @@ func show(f *plots.Figure, format string) (string, error) {
 		}
 		flush()
 	} else if path != "" {
-		fmt.Fprintf(textWriter(), "figure %s written to %s\n", name, path)
+		fmt.Fprintf(textWriter(), "figure %s written to %s\n", strings.TrimSuffix(filepath.Base(path), "."+format), path)
+	}
+	return path, nil
+}
+
+// saveFigure writes data as FigureDir()/<name>.<format> when a figure
+// directory applies ("figure" when name is empty) and returns the path ("" if
+// none was written).
+func saveFigure(name, format string, data []byte) (string, error) {
+	if name == "" {
+		name = "figure"
+	}
+	dir := FigureDir()
+	if dir == "" {
+		return "", nil
+	}
+	path := filepath.Join(dir, name+"."+format)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("nb: figure dir: %w", err)
+	}
+	if err := outfile.WriteFile(path, data); err != nil { // atomic: a reader never sees half a file
+		return "", fmt.Errorf("nb: write figure %s: %w", path, err)
 	}
 	return path, nil
 }
@@ -193,8 +196,8 @@ func Fail(err error) {
 	}
 	if InKernel() {
 		gonbui.DisplayHTML(`<pre style="color:#b00020">` + html.EscapeString("error: "+err.Error()) + `</pre>`)
-		flush()
 		fmt.Fprintln(os.Stderr, "error:", err)
+		flush()
 		os.Exit(1)
 	}
 	panic(err)
@@ -218,4 +221,24 @@ func FigureList() {
 		t.Rows = append(t.Rows, []string{s.ID, s.Paper, s.Caption, s.Options})
 	}
 	t.Show()
+}
+
+// flush waits (at most 10 s) until GoNB has passed everything the cell sent
+// so far on to Jupyter (gonbui.Sync: a marker through the same pipe,
+// acknowledged once the outputs before it are published). GoNB v0.11.3
+// stops reading the cell's output pipe as soon as the cell's program exits,
+// so without this an output still in the pipe at that moment — a cell's
+// last one, a progress bar's final state, an Explore page of a few MB — can
+// never reach the notebook, more often on a busy machine. Outside a kernel
+// it does nothing.
+func flush() {
+	if !InKernel() {
+		return
+	}
+	done := make(chan struct{})
+	go func() { gonbui.Sync(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
 }
