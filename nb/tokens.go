@@ -13,10 +13,10 @@ var budgetQuestions = []int{1, 2, 3, 5, 10}
 
 // TokenBudget builds the table notebook 20 shows beside its figures: for a
 // picture of Param("size", W, H) (800×600) under HD-Param("hd") (9), the
-// local grid, the views K and the vision tokens 145·K (paper App. C, spec
-// §3.2), and for each Param("N") (1, 8, 64, 256, 768) the fused tokens
+// local grid, the views K and the vision tokens 145·K (paper App. C;
+// docs/model.md#hd-9-views), and for each Param("N") (1, 8, 64, 256, 768) the fused tokens
 // N + (k−1)M the LLM reads for k questions, Param("M") (8; M = N when
-// N < M, spec §3.4). It reads the options the vision-* figures read, so it
+// N < M, docs/model.md#the-nm-rule). It reads the options the vision-* figures read, so it
 // can stand beside them in an Explore panel.
 func TokenBudget(opts ...plots.Option) (*Table, error) {
 	o := plots.NewOptions(opts...)
