@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -32,11 +33,33 @@ func main() {
 	n := flag.Int("n", 4, "queries N of the toy model (tokenscale train toy's default)")
 	batch := flag.Int("batch", 8, "examples per step (train.ToyOptions')")
 	steps := flag.Int("steps", 10, "timed steps (median)")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (use many --steps)")
 	flag.Parse()
+	if *prof != "" {
+		stop, err := startProfile(*prof)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "toystep: --cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if err := run(os.Stdout, *n, *batch, *steps); err != nil {
 		fmt.Fprintln(os.Stderr, "toystep:", err)
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // the profile of a failed run is not wanted
 	}
+}
+
+// startProfile starts a CPU profile into path and returns what stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // sizes is what the PyTorch twin needs to build the same model.
