@@ -32,16 +32,16 @@ usage: toystep_torch.py --batch 8 --t 24 --l 32 --n 4 --views 1 --image 16 --pat
 """
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "clipvision"))
+sys.path.insert(0, os.path.join(HERE, "..", "labstep"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from clipvision_torch import Vision  # noqa: E402
+from labstep_torch import time_steps  # noqa: E402
 from llama_torch import Llama  # noqa: E402
 
 SIZES = ("batch", "t", "l", "n", "views", "image", "patch", "vision", "vision_inter", "vision_layers",
@@ -138,14 +138,7 @@ def main():
     print("# PyTorch %s, %d thread(s)" % (torch.__version__, torch.get_num_threads()))
     print("impl torch\nparams %d\ntrainable %d" % (sum(p.numel() for p in m.parameters()),
                                                   sum(p.numel() for p in trained)))
-    for _ in range(2):
-        step()
-    ts = []
-    for _ in range(a.steps):
-        t = time.perf_counter()
-        step()
-        ts.append(time.perf_counter() - t)
-    print("step_s %.6f\nstep_min_s %.6f" % (statistics.median(ts), min(ts)))
+    time_steps(step, a.steps)
 
 
 if __name__ == "__main__":
