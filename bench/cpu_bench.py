@@ -22,16 +22,21 @@ two cores):
   lab step        one training step (forward, backward, AdamW) of the scaling
                   lab's model (lib/lab DefaultModel, batch 64, N = 8); its
                   rate is in samples/s, its FLOPs 3 × the forward's
+  toy VLM step    one training step (forward, backward, clip, AdamW) of the
+                  toy VLM as lib/train trains it (vlm.ToyConfig(4) on the toy
+                  world, train.ToyOptions: stage 2, batch 8); samples/s
 
 GoMLX: lib/llama's Go benchmarks (test binary), bench/clipvision,
-bench/fusion (--dtype f32), bench/labstep. PyTorch: bench/llama_torch.py,
+bench/fusion (--dtype f32), bench/labstep, bench/toystep. PyTorch: bench/llama_torch.py,
 bench/clipvision/clipvision_torch.py, bench/fusion/fusion_torch.py
 (--impl repo: the layers of bench/llama_torch.py),
 bench/labstep/labstep_torch.py (built at the sizes bench/labstep prints;
-the parameter counts must agree). GoMLX threads are
+the parameter counts must agree), bench/toystep/toystep_torch.py (the
+same, from the Llama, CLIP-tower and decoder pieces above; the counts of
+all and of trained parameters must agree). GoMLX threads are
 GOMAXPROCS; PyTorch threads are torch.set_num_threads / OMP_NUM_THREADS.
 
-usage: bench/cpu_bench.py [--threads 1,2] [--only llama,clip,fusion,lab] [--markdown]
+usage: bench/cpu_bench.py [--threads 1,2] [--only llama,clip,fusion,lab,toy] [--markdown]
 """
 import argparse
 import json
@@ -55,6 +60,7 @@ def build():
         ["go", "build", "-o", os.path.join(BIN, "clipvision"), "./bench/clipvision"],
         ["go", "build", "-o", os.path.join(BIN, "fusion"), "./bench/fusion"],
         ["go", "build", "-o", os.path.join(BIN, "labstep"), "./bench/labstep"],
+        ["go", "build", "-o", os.path.join(BIN, "toystep"), "./bench/toystep"],
     ]
     for s in steps:
         subprocess.run(s, cwd=ROOT, env=env, check=True)
@@ -193,10 +199,36 @@ def torch_lab(threads):
     return int(lab_kv["batch"]) / float(kv["step_s"]), load
 
 
+TOY_SIZES = ("batch", "t", "l", "n", "views", "image", "patch", "vision", "vision_inter", "vision_layers",
+             "vision_heads", "fusion_hidden", "fusion_inter", "fusion_layers", "fusion_heads", "fusion_rows",
+             "llm_hidden", "llm_inter", "llm_layers", "llm_heads", "vocab")
+TOY_STEPS = "30"
+toy_kv = {}
+
+
+def go_toy(threads):
+    out, load = run([os.path.join(BIN, "toystep"), "--steps", TOY_STEPS], threads)
+    toy_kv.update(keyvals(out))
+    return int(toy_kv["batch"]) / float(toy_kv["step_s"]), load
+
+
+def torch_toy(threads):
+    args = []
+    for k in TOY_SIZES:
+        args += ["--" + k, toy_kv[k]]
+    out, load = run([PY, "bench/toystep/toystep_torch.py", "--steps", TOY_STEPS, "--threads", str(threads)] + args,
+                    threads)
+    kv = keyvals(out)
+    for k in ("params", "trainable"):
+        if kv[k] != toy_kv[k]:
+            sys.exit("cpu_bench: the PyTorch toy VLM has %s %s parameters, GoMLX's %s" % (kv[k], k, toy_kv[k]))
+    return int(toy_kv["batch"]) / float(kv["step_s"]), load
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--only", default="llama,clip,fusion,lab")
+    ap.add_argument("--only", default="llama,clip,fusion,lab,toy")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -224,6 +256,11 @@ def main():
         kv = keyvals(out)
         specs.append(("lab training step, batch %s (samples/s)" % kv["batch"], float(kv["flops"]) / int(kv["batch"]),
                       go_lab, torch_lab))
+    if "toy" in only:
+        out, _ = run([os.path.join(BIN, "toystep"), "--steps", "1"], 2)
+        kv = keyvals(out)
+        specs.append(("toy VLM training step, batch %s (samples/s)" % kv["batch"],
+                      float(kv["flops"]) / int(kv["batch"]), go_toy, torch_toy))
     t0 = time.time()
     for name, flops_per_token, go, torch_ in specs:
         r = dict(name=name, fpt=flops_per_token, go={}, torch={}, load=[])

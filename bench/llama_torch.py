@@ -23,7 +23,10 @@ PROMPT_LEN, GEN_PROMPT, GEN_NEW = 128, 16, 64
 
 
 class Llama(torch.nn.Module):
-    def __init__(self, c):
+    """A Llama decoder; head=False leaves out the untied output head (a decoder
+    used over embeddings, such as the fusion module of bench/toystep)."""
+
+    def __init__(self, c, head=True):
         super().__init__()
         self.c = c
         h, i, v = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
@@ -43,7 +46,7 @@ class Llama(torch.nn.Module):
             L.gate, L.up, L.down = lin(h, i), lin(h, i), lin(i, h)
             self.layers.append(L)
         self.norm = torch.nn.Parameter(torch.ones(h))
-        self.head = lin(h, v)
+        self.head = lin(h, v) if head else None
         for p in self.parameters():
             if p.dim() == 2:
                 torch.nn.init.normal_(p, std=0.02)
@@ -88,6 +91,30 @@ class Llama(torch.nn.Module):
             x = x + L.down(torch.nn.functional.silu(L.gate(h)) * L.up(h))
         h = self.rms(x, self.norm)
         return self.head(h), h, new_cache
+
+    def decode(self, x, valid):
+        """The layers and the final RMSNorm over embeddings x [B, T, H] with a
+        causal mask and a padding mask valid [B, T] (bool, keys that may be
+        attended), without a KV cache."""
+        B, T, _ = x.shape
+        pos = torch.arange(T)
+        mask = (torch.arange(T)[None, :] <= torch.arange(T)[:, None])[None, None] & valid[:, None, None, :]
+        g = self.nh // self.kvh
+        for L in self.layers:
+            h = self.rms(x, L.ln1)
+            q = L.q(h).view(B, T, self.nh, self.hd).transpose(1, 2)
+            k = L.k(h).view(B, T, self.kvh, self.hd).transpose(1, 2)
+            v = L.v(h).view(B, T, self.kvh, self.hd).transpose(1, 2)
+            q, k = self.rope(q, pos), self.rope(k, pos)
+            if g > 1:
+                k, v = k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)
+            s = q @ k.transpose(-1, -2) / math.sqrt(self.hd)
+            s = s.masked_fill(~mask, torch.finfo(s.dtype).min)
+            a = torch.softmax(s, -1) @ v
+            x = x + L.o(a.transpose(1, 2).reshape(B, T, -1))
+            h = self.rms(x, L.ln2)
+            x = x + L.down(torch.nn.functional.silu(L.gate(h)) * L.up(h))
+        return self.rms(x, self.norm)
 
 
 def ids_for(n, vocab):

@@ -18,38 +18,46 @@ D, I, HEADS, P, S, EPS = 1024, 4096, 16, 14, 336, 1e-5
 
 
 class Layer(torch.nn.Module):
-    def __init__(self):
+    """One encoder layer of width d, MLP width i and heads heads (ViT-L's by
+    default; bench/toystep builds the toy tower's)."""
+
+    def __init__(self, d=D, i=I, heads=HEADS, eps=EPS):
         super().__init__()
-        self.ln1, self.ln2 = torch.nn.LayerNorm(D, eps=EPS), torch.nn.LayerNorm(D, eps=EPS)
-        self.q, self.k, self.v, self.o = (torch.nn.Linear(D, D) for _ in range(4))
-        self.fc1, self.fc2 = torch.nn.Linear(D, I), torch.nn.Linear(I, D)
+        self.d, self.heads = d, heads
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d, eps=eps), torch.nn.LayerNorm(d, eps=eps)
+        self.q, self.k, self.v, self.o = (torch.nn.Linear(d, d) for _ in range(4))
+        self.fc1, self.fc2 = torch.nn.Linear(d, i), torch.nn.Linear(i, d)
 
     def forward(self, x):
         b, t, _ = x.shape
-        hd = D // HEADS
+        nh = self.heads
+        hd = self.d // nh
         h = self.ln1(x)
-        q = (self.q(h) * hd ** -0.5).view(b, t, HEADS, hd).transpose(1, 2)
-        k = self.k(h).view(b, t, HEADS, hd).transpose(1, 2)
-        v = self.v(h).view(b, t, HEADS, hd).transpose(1, 2)
+        q = (self.q(h) * hd ** -0.5).view(b, t, nh, hd).transpose(1, 2)
+        k = self.k(h).view(b, t, nh, hd).transpose(1, 2)
+        v = self.v(h).view(b, t, nh, hd).transpose(1, 2)
         a = torch.softmax(q @ k.transpose(-1, -2), -1) @ v
-        x = x + self.o(a.transpose(1, 2).reshape(b, t, D))
+        x = x + self.o(a.transpose(1, 2).reshape(b, t, self.d))
         h = self.fc1(self.ln2(x))
         return x + self.fc2(h * torch.sigmoid(1.702 * h))
 
 
 class Vision(torch.nn.Module):
-    def __init__(self, layers):
+    """The tower up to its last encoder layer: [B, 3, s, s] -> [B, 1 + (s/p)², d]."""
+
+    def __init__(self, layers, d=D, i=I, heads=HEADS, p=P, s=S, eps=EPS):
         super().__init__()
-        n = (S // P) ** 2
-        self.patch = torch.nn.Conv2d(3, D, P, P, bias=False)
-        self.cls = torch.nn.Parameter(torch.randn(D) * 0.02)
-        self.pos = torch.nn.Parameter(torch.randn(n + 1, D) * 0.02)
-        self.pre = torch.nn.LayerNorm(D, eps=EPS)
-        self.layers = torch.nn.ModuleList(Layer() for _ in range(layers))
+        n = (s // p) ** 2
+        self.d = d
+        self.patch = torch.nn.Conv2d(3, d, p, p, bias=False)
+        self.cls = torch.nn.Parameter(torch.randn(d) * 0.02)
+        self.pos = torch.nn.Parameter(torch.randn(n + 1, d) * 0.02)
+        self.pre = torch.nn.LayerNorm(d, eps=eps)
+        self.layers = torch.nn.ModuleList(Layer(d, i, heads, eps) for _ in range(layers))
 
     def forward(self, pixels):
         x = self.patch(pixels).flatten(2).transpose(1, 2)
-        x = torch.cat([self.cls.expand(x.shape[0], 1, D), x], 1) + self.pos
+        x = torch.cat([self.cls.expand(x.shape[0], 1, self.d), x], 1) + self.pos
         x = self.pre(x)
         for L in self.layers:
             x = L(x)

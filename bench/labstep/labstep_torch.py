@@ -107,6 +107,20 @@ class LabModel(torch.nn.Module):
         return self.head(out[torch.arange(B), ans])
 
 
+def time_steps(step, steps):
+    """Runs step twice (warm-up), then steps times, and prints the median
+    and the fastest seconds of one step as step_s and step_min_s
+    (bench/toystep/toystep_torch.py uses it too)."""
+    for _ in range(2):
+        step()
+    ts = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        ts.append(time.perf_counter() - t)
+    print("step_s %.6f\nstep_min_s %.6f" % (statistics.median(ts), min(ts)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     for k in ("batch", "n", "image", "patch", "vision", "question", "vocab", "hidden", "fusion_layers",
@@ -140,14 +154,7 @@ def main():
 
     print("# PyTorch %s, %d thread(s)" % (torch.__version__, torch.get_num_threads()))
     print("impl torch\nparams %d" % sum(p.numel() for p in m.parameters()))
-    for _ in range(2):
-        step()
-    ts = []
-    for _ in range(a.steps):
-        t = time.perf_counter()
-        step()
-        ts.append(time.perf_counter() - t)
-    print("step_s %.6f\nstep_min_s %.6f" % (statistics.median(ts), min(ts)))
+    time_steps(step, a.steps)
 
 
 if __name__ == "__main__":
