@@ -16,7 +16,7 @@ import (
 // display library, and build without cgo too).
 func TestPaperNotebooksLinkNoGoMLX(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go tool")
+		t.Skip("the go command is not on PATH: install Go to list the notebooks' dependencies")
 	}
 	srcs, err := filepath.Glob(filepath.Join("..", "notebooks", "src", "*.txt"))
 	if err != nil {

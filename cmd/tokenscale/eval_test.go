@@ -211,7 +211,7 @@ func TestScoreRuleVersions(t *testing.T) {
 // after an interruption (a cut-short predictions file), and scores.
 func TestEvalPaperLayoutCheckpoint(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs a tiny paper-layout model")
+		t.Skip("skipped with -short: builds and runs a tiny paper-layout model")
 	}
 	dir := t.TempDir()
 	ckpt := evaltest.PaperLayoutCheckpoint(t, dir, 4)

@@ -18,7 +18,7 @@ import (
 // evaluated from the library: interrupted, resumed, scored.
 func TestModelAnswererPaperLayout(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs a tiny paper-layout model")
+		t.Skip("skipped with -short: builds and runs a tiny paper-layout model")
 	}
 	dir := t.TempDir()
 	ckpt := evaltest.PaperLayoutCheckpoint(t, dir, 4)

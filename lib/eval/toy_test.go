@@ -13,7 +13,7 @@ import (
 // evaluates on a generated square-style benchmark.
 func TestTrainToyEvaluated(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains a toy model")
+		t.Skip("skipped with -short: trains a toy model")
 	}
 	dir := t.TempDir()
 	ck, err := eval.TrainToy(filepath.Join(dir, "toy"), 2, eval.ToyOptions{Steps: 3, Examples: 16, Batch: 4})

@@ -69,7 +69,7 @@ const measureEnv = "MEMPLAN_MEASURE"
 func TestMeasureHelper(t *testing.T) {
 	spec := os.Getenv(measureEnv)
 	if spec == "" {
-		t.Skip("helper process only")
+		return // not a helper process: nothing to do
 	}
 	name, ck, _ := strings.Cut(spec, ",")
 	if err := run(os.Stdout, name, ck == "true", 25); err != nil {
@@ -83,7 +83,7 @@ func TestMeasureHelper(t *testing.T) {
 // without (see below). It logs every number (run with -v).
 func TestPlanAgainstMeasuredPeak(t *testing.T) {
 	if testing.Short() {
-		t.Skip("four training steps in fresh processes (about a minute)")
+		t.Skip("skipped with -short: four training steps in fresh processes (about a minute)")
 	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc/self/status")
