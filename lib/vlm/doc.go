@@ -15,7 +15,7 @@
 // (vision and fusion once, then lib/llama's KV-cache decoding), one
 // checkpoint format (config.json + model.safetensors; the CLIP and Llama
 // parts referenced by path or embedded), the chat-record JSONL reader, and
-// the toy world: a word tokenizer, a Llama-2-like chat layout, random CLIP
+// the toy world: word ids (lib/tokenizer/wordtok), a Llama-2-like chat layout, random CLIP
 // and Llama folders written by code and a generated data set.
 //
 // The vision side is lib/clip's: its vision tower (checked here against the
