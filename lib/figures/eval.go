@@ -171,14 +171,7 @@ func evalPanel(g *evalGroup, you, youLine color.Color, logX, logY bool) (*plot.P
 	if len(notes) > 0 {
 		p.Title.Text += "\n" + strings.Join(notes, ", ")
 	}
-	p.Title.TextStyle.Font.Size = plots.LabelSize
-	p.Y.Tick.Marker = plots.NiceTicks{N: 4}
-	if logX {
-		plots.SetNAxis(p, 2)
-	}
-	if logY {
-		plots.SetLogY(p)
-	}
+	setFitAxes(p, logX, logY)
 	return p, nil
 }
 
