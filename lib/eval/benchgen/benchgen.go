@@ -544,11 +544,10 @@ func barChart(vals []int, size int) image.Image {
 	base := size - 8
 	draw.Draw(img, image.Rect(4, base, size-4, base+1), &image.Uniform{axis}, image.Point{}, draw.Src)
 	w := (size - 8) / len(vals)
-	cols := map[string]color.RGBA{"red": {220, 40, 40, 255}, "green": {40, 170, 60, 255}, "blue": {40, 80, 220, 255}, "yellow": {230, 200, 30, 255}}
 	for k, v := range vals {
 		h := v * (base - 4) / 100
 		x0 := 4 + k*w + 2
-		c := cols[labtask.ColourNames[k%len(labtask.ColourNames)]]
+		c := labtask.ColourRGBA(labtask.ColourNames[k%len(labtask.ColourNames)])
 		draw.Draw(img, image.Rect(x0, base-h, x0+w-4, base), &image.Uniform{c}, image.Point{}, draw.Src)
 	}
 	return img

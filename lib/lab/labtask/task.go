@@ -52,6 +52,11 @@ var (
 	}
 )
 
+// ColourRGBA is the colour a scene draws for a name of ColourNames
+// (transparent black for any other name); benchgen's bar charts use the
+// same colours.
+func ColourRGBA(name string) color.RGBA { return colourRGBA[name] }
+
 // TaskConfig holds the difficulty knobs of the task.
 type TaskConfig struct {
 	// Grid is the number of rows and columns of cells (default 3).
