@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/check"
 	"image"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/tokenscale/tokenscale/lib/backend"
+	"github.com/tokenscale/tokenscale/lib/check"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/vision"
@@ -75,16 +76,9 @@ func runModelForward(env *cmdEnv, args []string) error {
 	}
 	c.HD = 0
 	c.LLM.DType = *dtype
-	var img image.Image
-	imgName := "synthetic scene 640×480"
-	if *imagePath != "" {
-		if img, err = vision.Load(*imagePath); err != nil {
-			return fmt.Errorf("model forward: %w", err)
-		}
-		b := img.Bounds()
-		imgName = fmt.Sprintf("%s %d×%d", *imagePath, b.Dx(), b.Dy())
-	} else {
-		img = vision.Scene(640, 480)
+	img, imgName, err := forwardImage(*imagePath)
+	if err != nil {
+		return err
 	}
 	ex, err := c.ImageExample(img)
 	if err != nil {
@@ -100,6 +94,37 @@ func runModelForward(env *cmdEnv, args []string) error {
 	}
 	defer m.Close()
 
+	r := forwardReport{size: *size, dtype: *dtype, seed: *seed, imgName: imgName, c: c, in: in}
+	start := time.Now()
+	r.out, r.weightsWall, err = forwardLogged(env, m, c, in, *dtype, *seed)
+	if err != nil {
+		return fmt.Errorf("model forward: %w", err)
+	}
+	r.total = time.Since(start)
+	defer r.out.Logits.FinalizeAll()
+	r.write(env.stdout)
+	return nil
+}
+
+// forwardImage decodes the image file at path, or draws the synthetic
+// scene when path is empty, and names it for the report.
+func forwardImage(path string) (image.Image, string, error) {
+	if path == "" {
+		return vision.Scene(640, 480), "synthetic scene 640×480", nil
+	}
+	img, err := vision.Load(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("model forward: %w", err)
+	}
+	b := img.Bounds()
+	return img, fmt.Sprintf("%s %d×%d", path, b.Dx(), b.Dy()), nil
+}
+
+// forwardLogged runs the forward pass stage by stage, releasing each
+// stage's weights, drawing the LLM's random weights just before the LLM
+// stage, and logs the progress to stderr. It returns the output and the
+// time spent drawing the LLM weights.
+func forwardLogged(env *cmdEnv, m *vlm.Model, c vlm.Config, in *vlm.Inputs, dtype string, seed int64) (*vlm.StagedOutput, time.Duration, error) {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(env.stderr, "model forward: "+format+"\n", a...)
 	}
@@ -112,10 +137,10 @@ func runModelForward(env *cmdEnv, args []string) error {
 			logf("%s stage (%.0f s so far, peak RSS %s)", stage, time.Since(start).Seconds(), peakRSS())
 		},
 		BeforeLLM: func() error {
-			logf("random LLM weights: %d parameters in %s (%.2f GB)", llmParams, *dtype, float64(llmParams)*float64(c.LLM.HeldDType().Size())/1e9)
+			logf("random LLM weights: %d parameters in %s (%.2f GB)", llmParams, dtype, float64(llmParams)*float64(c.LLM.HeldDType().Size())/1e9)
 			t0 := time.Now()
 			next := int64(0)
-			err := m.RandomLLM(uint64(*seed), func(done, total int64) {
+			err := m.RandomLLM(uint64(seed), func(done, total int64) {
 				if done >= next {
 					logf("  %3.0f%% of the LLM weights (%.0f s)", 100*float64(done)/float64(total), time.Since(t0).Seconds())
 					next = done + total/10
@@ -125,20 +150,30 @@ func runModelForward(env *cmdEnv, args []string) error {
 			return err
 		},
 	})
-	if err != nil {
-		return fmt.Errorf("model forward: %w", err)
-	}
-	total := time.Since(start)
-	defer out.Logits.FinalizeAll()
+	return out, weightsWall, err
+}
 
+// forwardReport is what `model forward` prints to stdout.
+type forwardReport struct {
+	size, dtype, imgName string
+	seed                 int64
+	c                    vlm.Config
+	in                   *vlm.Inputs
+	out                  *vlm.StagedOutput
+	weightsWall, total   time.Duration
+}
+
+// write prints the model, image, token counts, parameters, stage times,
+// peak memory and the top-5 next-token logits at the last position.
+func (r forwardReport) write(w io.Writer) {
+	c, in, out := r.c, r.in, r.out
 	dims := out.Logits.Shape().Dimensions
 	L, V := dims[1], dims[2]
 	logits := tensors.MustCopyFlatData[float32](out.Logits)
 	ids, vals := llama.TopLogits(logits[(L-1)*V:L*V], 5)
 
-	w := env.stdout
-	fmt.Fprintf(w, "model       %s, LLM in %s, N=%d M=%d, 1 question, seed %d, backend %s\n", *size, *dtype, c.N, c.M, *seed, backend.Config())
-	fmt.Fprintf(w, "image       %s → one %d-px global view\n", imgName, c.Vision.ImageSize)
+	fmt.Fprintf(w, "model       %s, LLM in %s, N=%d M=%d, 1 question, seed %d, backend %s\n", r.size, r.dtype, c.N, c.M, r.seed, backend.Config())
+	fmt.Fprintf(w, "image       %s → one %d-px global view\n", r.imgName, c.Vision.ImageSize)
 	fmt.Fprintf(w, "tokens      vision %d, fusion T=%d, fused %d (N+(k−1)M = %d), LLM L=%d\n",
 		c.Vision.TokensPerView(), in.Shapes.T, len(in.Fusion.Fused), fusion.FusedTokens(c.N, c.M, 1), L)
 	var used int64
@@ -149,11 +184,11 @@ func runModelForward(env *cmdEnv, args []string) error {
 	}
 	fmt.Fprintf(w, "parameters  %d (%s; closed form %d)\n", used, strings.Join(parts, ", "), c.Params().Total())
 	fmt.Fprintf(w, "stage       wall s\n")
-	fmt.Fprintf(w, "  %-10s %8.2f  (random, drawn in Go)\n", "llm-weights", weightsWall.Seconds())
+	fmt.Fprintf(w, "  %-10s %8.2f  (random, drawn in Go)\n", "llm-weights", r.weightsWall.Seconds())
 	for _, s := range out.Stages {
 		fmt.Fprintf(w, "  %-10s %8.2f\n", s.Name, s.Wall.Seconds())
 	}
-	fmt.Fprintf(w, "  %-10s %8.2f\n", "total", total.Seconds())
+	fmt.Fprintf(w, "  %-10s %8.2f\n", "total", r.total.Seconds())
 	fmt.Fprintf(w, "peak RSS    %s\n", peakRSS())
 	fmt.Fprintf(w, "logits      %v float32 (LLM input embeddings in %s)\n", dims, out.Embeddings)
 	top := make([]string, len(ids))
@@ -161,7 +196,6 @@ func runModelForward(env *cmdEnv, args []string) error {
 		top[i] = fmt.Sprintf("%d (%.4g)", ids[i], vals[i])
 	}
 	fmt.Fprintf(w, "top-5       %s  (next-token ids at position %d, the answer's first token)\n", strings.Join(top, " "), L-1)
-	return nil
 }
 
 // peakRSS is the process's peak resident memory (VmHWM of

@@ -3,12 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/tokenscale/tokenscale/lib/check"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/tokenscale/tokenscale/lib/check"
 	"github.com/tokenscale/tokenscale/lib/vision"
 )
 
@@ -95,31 +96,11 @@ func runViews(env *cmdEnv, args []string) error {
 	rep.Global = [3]int{side, gw, gh}
 
 	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		px := views.Pixels()
-		for k := 0; k < px.K; k++ {
-			name := "view-00-global.png"
-			if k > 0 {
-				r, c := (k-1)/layout.Cols, (k-1)%layout.Cols
-				name = fmt.Sprintf("view-%02d-r%dc%d.png", k, r, c)
-			}
-			path := filepath.Join(*out, name)
-			if err := vision.SavePNG(path, px.Image(k)); err != nil {
-				return err
-			}
-			rep.Files = append(rep.Files, path)
-		}
-		m, err := vision.Mosaic(px, layout, *cell)
+		files, err := writeViewFiles(*out, views, layout, *cell)
 		if err != nil {
-			return usagef("views: --cell: %v", err)
-		}
-		path := filepath.Join(*out, "mosaic.png")
-		if err := vision.SavePNG(path, m); err != nil {
 			return err
 		}
-		rep.Files = append(rep.Files, path)
+		rep.Files = files
 	}
 
 	if *format == "json" {
@@ -130,7 +111,46 @@ func runViews(env *cmdEnv, args []string) error {
 		_, err = fmt.Fprintln(env.stdout, string(b))
 		return err
 	}
-	w := env.stdout
+	writeViewsText(env.stdout, rep, layout)
+	return nil
+}
+
+// writeViewFiles writes each view as a PNG (view-00-global.png,
+// view-01-r0c0.png, …) and mosaic.png, cells of side cell, into out, and
+// returns their paths.
+func writeViewFiles(out string, views *vision.Views, layout vision.Layout, cell int) ([]string, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	var files []string
+	px := views.Pixels()
+	for k := 0; k < px.K; k++ {
+		name := "view-00-global.png"
+		if k > 0 {
+			r, c := (k-1)/layout.Cols, (k-1)%layout.Cols
+			name = fmt.Sprintf("view-%02d-r%dc%d.png", k, r, c)
+		}
+		path := filepath.Join(out, name)
+		if err := vision.SavePNG(path, px.Image(k)); err != nil {
+			return nil, err
+		}
+		files = append(files, path)
+	}
+	m, err := vision.Mosaic(px, layout, cell)
+	if err != nil {
+		return nil, usagef("views: --cell: %v", err)
+	}
+	path := filepath.Join(out, "mosaic.png")
+	if err := vision.SavePNG(path, m); err != nil {
+		return nil, err
+	}
+	return append(files, path), nil
+}
+
+// writeViewsText writes the report for a reader: the image, the local
+// views' resize, padding and grid, the global view, the token count and
+// the files written.
+func writeViewsText(w io.Writer, rep viewsReport, layout vision.Layout) {
 	name := rep.Image
 	if name == "" {
 		name = "size"
@@ -142,13 +162,13 @@ func runViews(env *cmdEnv, args []string) error {
 	}
 	fmt.Fprintf(w, "local views: resized to %d×%d, padded with white to %d×%d, grid %d×%d = %d crops of 336×336%s\n",
 		rep.Resized[0], rep.Resized[1], rep.Padded[0], rep.Padded[1], rep.Grid[0], rep.Grid[1], layout.Locals(), t)
+	side, gw, gh := rep.Global[0], rep.Global[1], rep.Global[2]
 	fmt.Fprintf(w, "global view: %d×%d on a black %d×%d square, then 336×336\n", gw, gh, side, side)
 	fmt.Fprintf(w, "views: %d (1 global + %d local); vision tokens: %d × %d = %d\n",
 		rep.Views, layout.Locals(), rep.Views, rep.TokensPerView, rep.Tokens)
 	for _, f := range rep.Files {
 		fmt.Fprintf(w, "wrote %s\n", f)
 	}
-	return nil
 }
 
 // parseSize parses "WxH" (x, X or ×).

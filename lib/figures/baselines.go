@@ -23,39 +23,14 @@ func init() {
 		Build: buildFig13})
 }
 
+// buildFig13 draws Figure 13: per metric, our configurations' scores over
+// N against the baselines' levels.
 func buildFig13(o plots.Options) (*plots.Figure, error) {
-	var cfgs []paperdata.Config
-	var models []string
-	known := paperdata.BaselineModels()
-	for _, name := range o.Configs {
-		if slices.Contains(known, name) {
-			models = append(models, name)
-			continue
-		}
-		c, err := paperdata.ParseConfig(name)
-		if err != nil {
-			return nil, fmt.Errorf("plots: fig13: %q is neither a configuration (VQQ, VQ-ft, VQ) nor a baseline model (%s)",
-				name, strings.Join(known, ", "))
-		}
-		cfgs = append(cfgs, c)
+	cfgs, models, err := fig13Choice(o.Configs)
+	if err != nil {
+		return nil, err
 	}
-	if len(cfgs) == 0 {
-		cfgs = []paperdata.Config{paperdata.VQQ}
-	}
-	if len(models) == 0 {
-		models = analysis.Fig13Models
-	}
-	// Default metrics: Table 1's, where some chosen baseline has a score.
-	var def []paperdata.Metric
-	for _, m := range paperdata.Table1Metrics() {
-		for _, b := range models {
-			if _, ok := paperdata.BaselineValue(b, m.ID); ok {
-				def = append(def, m)
-				break
-			}
-		}
-	}
-	metrics, err := resolveMetrics(o.Metrics, def)
+	metrics, err := resolveMetrics(o.Metrics, fig13DefaultMetrics(models))
 	if err != nil {
 		return nil, err
 	}
@@ -69,41 +44,9 @@ func buildFig13(o plots.Options) (*plots.Figure, error) {
 	logX := o.LogXOr(true)
 	var panels []*plot.Plot
 	for _, c := range comps {
-		p := plots.NewPlot(c.Metric.Label(), "N", "")
-		p.Title.TextStyle.Font.Size = plots.LabelSize
-		missing := 0
-		for bi, b := range c.Baselines {
-			if !b.Known {
-				missing++
-				continue
-			}
-			l, err := plotter.NewLine(plotter.XYs{{X: 1, Y: b.Value}, {X: 768, Y: b.Value}})
-			if err != nil {
-				return nil, err
-			}
-			l.Color, l.Width = baselineColor(bi), vg.Points(1.6)
-			p.Add(l)
-		}
-		for ci, cfg := range cfgs {
-			pts := make(plotter.XYs, len(c.N))
-			for i := range c.N {
-				pts[i] = plotter.XY{X: c.N[i], Y: c.Ours[cfg][i]}
-			}
-			lp, sp, err := plotter.NewLinePoints(pts)
-			if err != nil {
-				return nil, err
-			}
-			col := fig13OurColor(ci)
-			lp.Color, lp.Width, lp.Dashes = col, vg.Points(1.8), []vg.Length{vg.Points(5), vg.Points(3)}
-			sp.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: draw.CircleGlyph{}}
-			p.Add(lp, sp)
-		}
-		if missing == len(c.Baselines) {
-			p.Title.Text += " (no baseline score recoverable)"
-		}
-		p.Y.Tick.Marker = plots.NiceTicks{N: 5}
-		if logX {
-			plots.SetNAxis(p, 2)
+		p, err := fig13Panel(c, cfgs, logX)
+		if err != nil {
+			return nil, err
 		}
 		panels = append(panels, p)
 	}
@@ -122,6 +65,91 @@ func buildFig13(o plots.Options) (*plots.Figure, error) {
 		f.Legend = append(f.Legend, plots.LegendEntry{Label: b, Thumbs: []plot.Thumbnailer{l}})
 	}
 	return f, nil
+}
+
+// fig13Choice splits the names of plots.Configs into our configurations
+// (default VQQ) and baseline models (default analysis.Fig13Models); a name
+// that is neither is an error listing both kinds.
+func fig13Choice(names []string) ([]paperdata.Config, []string, error) {
+	var cfgs []paperdata.Config
+	var models []string
+	known := paperdata.BaselineModels()
+	for _, name := range names {
+		if slices.Contains(known, name) {
+			models = append(models, name)
+			continue
+		}
+		c, err := paperdata.ParseConfig(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("plots: fig13: %q is neither a configuration (VQQ, VQ-ft, VQ) nor a baseline model (%s)",
+				name, strings.Join(known, ", "))
+		}
+		cfgs = append(cfgs, c)
+	}
+	if len(cfgs) == 0 {
+		cfgs = []paperdata.Config{paperdata.VQQ}
+	}
+	if len(models) == 0 {
+		models = analysis.Fig13Models
+	}
+	return cfgs, models, nil
+}
+
+// fig13DefaultMetrics is Table 1's metrics where one of the models has a
+// recoverable score.
+func fig13DefaultMetrics(models []string) []paperdata.Metric {
+	var def []paperdata.Metric
+	for _, m := range paperdata.Table1Metrics() {
+		for _, b := range models {
+			if _, ok := paperdata.BaselineValue(b, m.ID); ok {
+				def = append(def, m)
+				break
+			}
+		}
+	}
+	return def
+}
+
+// fig13Panel draws one metric: each known baseline score as a solid level,
+// each of our configurations as a dashed line with points over N.
+func fig13Panel(c analysis.Comparison, cfgs []paperdata.Config, logX bool) (*plot.Plot, error) {
+	p := plots.NewPlot(c.Metric.Label(), "N", "")
+	p.Title.TextStyle.Font.Size = plots.LabelSize
+	missing := 0
+	for bi, b := range c.Baselines {
+		if !b.Known {
+			missing++
+			continue
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: 1, Y: b.Value}, {X: 768, Y: b.Value}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = baselineColor(bi), vg.Points(1.6)
+		p.Add(l)
+	}
+	for ci, cfg := range cfgs {
+		pts := make(plotter.XYs, len(c.N))
+		for i := range c.N {
+			pts[i] = plotter.XY{X: c.N[i], Y: c.Ours[cfg][i]}
+		}
+		lp, sp, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		col := fig13OurColor(ci)
+		lp.Color, lp.Width, lp.Dashes = col, vg.Points(1.8), []vg.Length{vg.Points(5), vg.Points(3)}
+		sp.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: draw.CircleGlyph{}}
+		p.Add(lp, sp)
+	}
+	if missing == len(c.Baselines) {
+		p.Title.Text += " (no baseline score recoverable)"
+	}
+	p.Y.Tick.Marker = plots.NiceTicks{N: 5}
+	if logX {
+		plots.SetNAxis(p, 2)
+	}
+	return p, nil
 }
 
 // fig13OurColor is the colour of our i-th configuration: the style's blue,

@@ -147,42 +147,8 @@ func buildFig1(o plots.Options) (*plots.Figure, error) {
 	if tau < 1 || n < 2 || k < 2 || k > 8 || len(gp) != 3 || gp[0] < 0 || gp[0] > 1 || gp[1] < 0 || gp[1] > 1 || !(gp[2] > 0) || !(level > 0) {
 		return nil, fmt.Errorf("plots: fig1: want tau ≥ 1, n ≥ 2, 2 ≤ branches ≤ 8, g = (g0, g∞, κ) with g0, g∞ in [0, 1] and κ > 0, level > 0")
 	}
-	rng := rand.New(rand.NewPCG(seed, 1))
-	// The shared prefix: a plain random walk.
-	prefix := []float64{0}
-	for t := 1; t <= tau; t++ {
-		prefix = append(prefix, prefix[t-1]+rng.NormFloat64())
-	}
-	// Branches: step = sqrt(g(t))·shared_t + sqrt(1−g(t))·own_t, so two
-	// branches' steps have correlation g(t), high at first and then low.
-	paths := make([][]float64, k)
-	for b := range paths {
-		paths[b] = []float64{prefix[tau]}
-	}
-	for t := 1; t <= n; t++ {
-		g := gp[1] + (gp[0]-gp[1])*math.Exp(-float64(t)/gp[2])
-		shared := rng.NormFloat64()
-		for b := range paths {
-			step := math.Sqrt(g)*shared + math.Sqrt(1-g)*rng.NormFloat64()
-			paths[b] = append(paths[b], paths[b][t-1]+step)
-		}
-	}
-	// Threshold: the first t where the mean distance between branches
-	// exceeds level step sizes.
-	thr := 0
-	for t := 1; t <= n && thr == 0; t++ {
-		var s float64
-		var m int
-		for a := 0; a < k; a++ {
-			for b := a + 1; b < k; b++ {
-				s += math.Abs(paths[a][t] - paths[b][t])
-				m++
-			}
-		}
-		if s/float64(m) > level {
-			thr = t
-		}
-	}
+	prefix, paths := fig1Walks(seed, tau, n, k, gp)
+	thr := fig1Threshold(paths, n, level)
 	p := plots.NewPlot("", "time step t", "position (one coordinate of the mapped tokens)")
 	xs := make([]float64, tau+1)
 	for i := range xs {
@@ -237,6 +203,54 @@ func buildFig1(o plots.Options) (*plots.Figure, error) {
 	f.Title = o.TitleOr("Figure 1: branches after a shared prefix (simulated random walk)")
 	f.Legend = legend
 	return f, nil
+}
+
+// fig1Walks simulates Figure 1's walks from seed: a shared prefix of tau
+// random steps, then k branches of n steps each, two branches' steps
+// correlated by g(t) = g∞ + (g0 − g∞)·exp(−t/κ) with gp = (g0, g∞, κ).
+func fig1Walks(seed uint64, tau, n, k int, gp []float64) (prefix []float64, paths [][]float64) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	// The shared prefix: a plain random walk.
+	prefix = []float64{0}
+	for t := 1; t <= tau; t++ {
+		prefix = append(prefix, prefix[t-1]+rng.NormFloat64())
+	}
+	// Branches: step = sqrt(g(t))·shared_t + sqrt(1−g(t))·own_t, so two
+	// branches' steps have correlation g(t), high at first and then low.
+	paths = make([][]float64, k)
+	for b := range paths {
+		paths[b] = []float64{prefix[tau]}
+	}
+	for t := 1; t <= n; t++ {
+		g := gp[1] + (gp[0]-gp[1])*math.Exp(-float64(t)/gp[2])
+		shared := rng.NormFloat64()
+		for b := range paths {
+			step := math.Sqrt(g)*shared + math.Sqrt(1-g)*rng.NormFloat64()
+			paths[b] = append(paths[b], paths[b][t-1]+step)
+		}
+	}
+	return prefix, paths
+}
+
+// fig1Threshold is the first step t (1 … n) where the mean distance between
+// branches exceeds level step sizes, or 0 when none does.
+func fig1Threshold(paths [][]float64, n int, level float64) int {
+	k := len(paths)
+	thr := 0
+	for t := 1; t <= n && thr == 0; t++ {
+		var s float64
+		var m int
+		for a := 0; a < k; a++ {
+			for b := a + 1; b < k; b++ {
+				s += math.Abs(paths[a][t] - paths[b][t])
+				m++
+			}
+		}
+		if s/float64(m) > level {
+			thr = t
+		}
+	}
+	return thr
 }
 
 // ---- Figure 3(a) ----------------------------------------------------------

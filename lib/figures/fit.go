@@ -105,14 +105,7 @@ func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (
 			}
 		}
 		p.Title.Text = title
-		p.Title.TextStyle.Font.Size = plots.LabelSize
-		p.Y.Tick.Marker = plots.NiceTicks{N: 4}
-		if logX {
-			plots.SetNAxis(p, 2)
-		}
-		if logY {
-			plots.SetLogY(p)
-		}
+		setFitAxes(p, logX, logY)
 		panels = append(panels, p)
 	}
 	cols := 6
@@ -154,4 +147,18 @@ func buildScalingFits(o plots.Options, def paperdata.Config, paperName string) (
 	}
 	_ = rows
 	return f, nil
+}
+
+// setFitAxes gives a P(N) panel of the fit figures (Figures 8/9, the eval
+// sweep) its small title, four nice y ticks, the log₂ N axis when logX and
+// the log y axis when logY.
+func setFitAxes(p *plot.Plot, logX, logY bool) {
+	p.Title.TextStyle.Font.Size = plots.LabelSize
+	p.Y.Tick.Marker = plots.NiceTicks{N: 4}
+	if logX {
+		plots.SetNAxis(p, 2)
+	}
+	if logY {
+		plots.SetLogY(p)
+	}
 }

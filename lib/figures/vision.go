@@ -184,6 +184,8 @@ func buildVisionTokens(o plots.Options) (*plots.Figure, error) {
 	return f, nil
 }
 
+// buildVisionMerge draws the local merge: (a) its windows on the patch
+// grid, (b) the token counts through the vision side for one image.
 func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	w, h, err := sizeParam(o, "vision-merge")
 	if err != nil {
@@ -197,8 +199,23 @@ func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plots: vision-merge: %w", err)
 	}
-	// (a) The 3×3 stride-2 windows on the top-left corner of the 24×24 patch
-	// grid (with its zero padding ring), for three output tokens.
+	win, err := mergeWindowsPanel()
+	if err != nil {
+		return nil, err
+	}
+	cnt, err := mergeCountsPanel(w, h, l.Views())
+	if err != nil {
+		return nil, err
+	}
+	fw, fh := o.SizeOr(11*vg.Inch, 5.2*vg.Inch)
+	return &plots.Figure{Title: o.TitleOr("Local merge: Conv2d(3×3, stride 2, padding 1) + nearest residual (dots), then one new-line token per view"),
+		Rows: 1, Cols: 2, Panels: []*plot.Plot{win, cnt}, Width: fw, Height: fh}, nil
+}
+
+// mergeWindowsPanel is panel (a): the 3×3 stride-2 windows on the top-left
+// corner of the 24×24 patch grid (with its zero padding ring), for three
+// output tokens.
+func mergeWindowsPanel() (*plot.Plot, error) {
 	const g = 8
 	win := plots.NewPlot("(a) top-left 8×8 of the 24×24 patch grid", "patch column", "patch row")
 	cell := func(r, c float64, col color.Color) {
@@ -248,9 +265,13 @@ func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	}
 	win.X.Min, win.X.Max, win.Y.Min, win.Y.Max = -1, g+1.6, -g, 1.7
 	win.X.Tick.Marker, win.Y.Tick.Marker = mergeTicks{neg: false}, mergeTicks{neg: true}
+	return win, nil
+}
 
-	// (b) Token counts through the pipeline for one image.
-	k := float64(l.Views())
+// mergeCountsPanel is panel (b): the token counts through the pipeline for
+// one w×h image of the given number of views.
+func mergeCountsPanel(w, h, views int) (*plot.Plot, error) {
+	k := float64(views)
 	grid := 24.0
 	stages := []struct {
 		name string
@@ -266,7 +287,7 @@ func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	for i, s := range stages {
 		vals[i], names[i] = s.n, s.name
 	}
-	cnt := plots.NewPlot(fmt.Sprintf("(b) one %d×%d image: %d views", w, h, l.Views()), "", "tokens")
+	cnt := plots.NewPlot(fmt.Sprintf("(b) one %d×%d image: %d views", w, h, views), "", "tokens")
 	bars, err := plotter.NewBarChart(vals, vg.Points(38))
 	if err != nil {
 		return nil, err
@@ -291,9 +312,7 @@ func buildVisionMerge(o plots.Options) (*plots.Figure, error) {
 	lab.Offset = vg.Point{Y: vg.Points(3)}
 	cnt.Add(lab)
 	cnt.Y.Min, cnt.Y.Max = 0, stages[0].n*1.12
-	fw, fh := o.SizeOr(11*vg.Inch, 5.2*vg.Inch)
-	return &plots.Figure{Title: o.TitleOr("Local merge: Conv2d(3×3, stride 2, padding 1) + nearest residual (dots), then one new-line token per view"),
-		Rows: 1, Cols: 2, Panels: []*plot.Plot{win, cnt}, Width: fw, Height: fh}, nil
+	return cnt, nil
 }
 
 // mergeTicks labels integer cell centres of panel (a): columns from x, rows

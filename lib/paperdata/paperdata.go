@@ -363,55 +363,72 @@ func parseNum(file string, line int, s string) (float64, error) {
 	return v, nil
 }
 
+// load reads the embedded tables: the paper's Appendix D values of our
+// model, the baselines' values, the baselines' collapsed rows as printed
+// and Table 1 as printed.
 func load() (*store, error) {
 	s := &store{index: map[key]int{}}
-	// Our model.
+	for _, step := range []func() error{s.loadResults, s.loadBaselines, s.loadAmbiguous, s.loadTable1} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// loadResults reads appendix_d.csv: every configuration × N × metric of
+// our model, once each.
+func (s *store) loadResults() error {
 	raw, err := data.Paper.ReadFile("paper/appendix_d.csv")
 	if err != nil {
-		return nil, fmt.Errorf("paperdata: %w", err)
+		return fmt.Errorf("paperdata: %w", err)
 	}
 	table, err := results.ReadAll(bytes.NewReader(raw), "appendix_d.csv")
 	if err != nil {
-		return nil, fmt.Errorf("paperdata: %w", err)
+		return fmt.Errorf("paperdata: %w", err)
 	}
 	for _, r := range table {
 		cfg, err := ParseConfig(r.Config)
 		if err != nil || string(cfg) != r.Config {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad config %q", r.Line, r.Config)
+			return fmt.Errorf("paperdata: appendix_d.csv line %d: bad config %q", r.Line, r.Config)
 		}
 		if !slices.Contains(Ns(), r.N) {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: bad N %d", r.Line, r.N)
+			return fmt.Errorf("paperdata: appendix_d.csv line %d: bad N %d", r.Line, r.N)
 		}
 		m, ok := LookupMetric(MetricID(r.Benchmark, r.Metric))
 		if !ok || m.Benchmark != r.Benchmark || m.Name != r.Metric {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: unknown metric %q of %q", r.Line, r.Metric, r.Benchmark)
+			return fmt.Errorf("paperdata: appendix_d.csv line %d: unknown metric %q of %q", r.Line, r.Metric, r.Benchmark)
 		}
 		k := key{cfg, r.N, m.ID}
 		if _, dup := s.index[k]; dup {
-			return nil, fmt.Errorf("paperdata: appendix_d.csv line %d: duplicate %v", r.Line, k)
+			return fmt.Errorf("paperdata: appendix_d.csv line %d: duplicate %v", r.Line, k)
 		}
 		s.index[k] = len(s.results)
 		s.results = append(s.results, Result{Config: cfg, N: r.N, Metric: m, Value: r.Value, Text: r.Text})
 	}
 	if want := len(Configs()) * len(Ns()) * len(metricDefs); len(s.results) != want {
-		return nil, fmt.Errorf("paperdata: appendix_d.csv has %d values, want %d", len(s.results), want)
+		return fmt.Errorf("paperdata: appendix_d.csv has %d values, want %d", len(s.results), want)
 	}
+	return nil
+}
 
-	// Baselines.
+// loadBaselines reads appendix_d_baselines.csv: the baselines' values
+// (blank where the paper's row cannot be split into columns).
+func (s *store) loadBaselines() error {
 	rows, err := readCSV("appendix_d_baselines.csv", []string{"model", "benchmark", "metric", "value"})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, r := range rows {
 		line := i + 2
 		m, ok := LookupMetric(MetricID(r[1], r[2]))
 		if !ok || m.Benchmark != r[1] || m.Name != r[2] {
-			return nil, fmt.Errorf("paperdata: appendix_d_baselines.csv line %d: unknown metric %q of %q", line, r[2], r[1])
+			return fmt.Errorf("paperdata: appendix_d_baselines.csv line %d: unknown metric %q of %q", line, r[2], r[1])
 		}
 		b := Baseline{Model: r[0], Metric: m, Value: math.NaN(), Text: r[3]}
 		if r[3] != "" {
 			if b.Value, err = parseNum("appendix_d_baselines.csv", line, r[3]); err != nil {
-				return nil, err
+				return err
 			}
 			b.Known = true
 		}
@@ -420,16 +437,21 @@ func load() (*store, error) {
 		}
 		s.baselines = append(s.baselines, b)
 	}
+	return nil
+}
 
-	// Ambiguous rows, as printed.
-	rows, err = readCSV("appendix_d_baselines_printed.csv", []string{"model", "table", "printed"})
+// loadAmbiguous reads appendix_d_baselines_printed.csv: the collapsed
+// baseline rows as printed, with the metrics each leaves unknown (after
+// loadBaselines).
+func (s *store) loadAmbiguous() error {
+	rows, err := readCSV("appendix_d_baselines_printed.csv", []string{"model", "table", "printed"})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, r := range rows {
 		a, err := ambiguousRow(r[0], r[1], strings.Fields(r[2]))
 		if err != nil {
-			return nil, fmt.Errorf("paperdata: appendix_d_baselines_printed.csv line %d: %w", i+2, err)
+			return fmt.Errorf("paperdata: appendix_d_baselines_printed.csv line %d: %w", i+2, err)
 		}
 		for _, b := range s.baselines {
 			if b.Model == a.Model && b.Metric.Table == a.Table && !b.Known {
@@ -438,19 +460,24 @@ func load() (*store, error) {
 		}
 		s.ambiguous = append(s.ambiguous, a)
 	}
+	return nil
+}
 
-	// Table 1 as printed.
-	rows, err = readCSV("table1.csv", []string{"metric", "vqq_c", "vqq_alpha", "ft_c", "ft_alpha"})
+// loadTable1 reads table1.csv: Table 1's printed c and α per metric for
+// Vision Question Queries and Vision Queries (ft), the RealWorldQA pair
+// moved to the column it belongs to.
+func (s *store) loadTable1() error {
+	rows, err := readCSV("table1.csv", []string{"metric", "vqq_c", "vqq_alpha", "ft_c", "ft_alpha"})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(rows) != len(table1Order) {
-		return nil, fmt.Errorf("paperdata: table1.csv has %d rows, want %d", len(rows), len(table1Order))
+		return fmt.Errorf("paperdata: table1.csv has %d rows, want %d", len(rows), len(table1Order))
 	}
 	for i, r := range rows {
 		line := i + 2
 		if r[0] != table1Order[i] {
-			return nil, fmt.Errorf("paperdata: table1.csv line %d: metric %q, want %q", line, r[0], table1Order[i])
+			return fmt.Errorf("paperdata: table1.csv line %d: metric %q, want %q", line, r[0], table1Order[i])
 		}
 		m, _ := LookupMetric(r[0])
 		cells := [2][2]string{{r[1], r[2]}, {r[3], r[4]}}
@@ -462,21 +489,21 @@ func load() (*store, error) {
 		for j, cfg := range []Config{VQQ, VQFT} {
 			e := Table1Entry{Metric: m, Config: cfg, C: math.NaN(), Alpha: math.NaN(), CText: cells[j][0], AlphaText: cells[j][1], Note: note[j]}
 			if (e.CText == "") != (e.AlphaText == "") {
-				return nil, fmt.Errorf("paperdata: table1.csv line %d: half-blank pair for %s", line, cfg)
+				return fmt.Errorf("paperdata: table1.csv line %d: half-blank pair for %s", line, cfg)
 			}
 			if e.CText != "" {
 				e.Printed = true
 				if e.C, err = parseNum("table1.csv", line, e.CText); err != nil {
-					return nil, err
+					return err
 				}
 				if e.Alpha, err = parseNum("table1.csv", line, e.AlphaText); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			s.table1 = append(s.table1, e)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // ambiguousRow works out which columns each printed number of a collapsed

@@ -15,8 +15,17 @@
 // (vision and fusion once, then lib/llama's KV-cache decoding), one
 // checkpoint format (config.json + model.safetensors; the CLIP and Llama
 // parts referenced by path or embedded), the chat-record JSONL reader, and
-// the toy world: a word tokenizer, a Llama-2-like chat layout, random CLIP
-// and Llama folders written by code and a generated data set.
+// the toy world: word ids (lib/tokenizer/wordtok), a Llama-2-like chat
+// layout, random CLIP and Llama folders written by code and a generated
+// data set.
+//
+// Where to look: config*.go and vision.go (configuration), model.go,
+// forward.go, inputs.go (the graph and the batch layout), generate.go,
+// answer.go, score.go (inference), checkpoint.go (the Model and its files),
+// records.go (chat-record JSONL files), pixels.go (images as the vision
+// tower's input), encode.go (the paper-size tokenizers), text.go (the
+// stage-1 text positions), and toy*.go and layout.go (the toy world and the
+// token layouts drawn by the figures).
 //
 // The vision side is lib/clip's: its vision tower (checked here against the
 // shared golden checkpoint) and the paper's head after it (pos_layrnorm,

@@ -24,6 +24,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
+	"github.com/tokenscale/tokenscale/lib/tokenizer/wordtok"
 	"github.com/tokenscale/tokenscale/lib/vlm/toysquare"
 )
 
@@ -39,48 +40,18 @@ const (
 	FirstWord int32 = 6
 )
 
+// toySpecials names the toy vocabulary's special ids in id order
+// (FirstWord of them).
+var toySpecials = []string{WordPad: "<pad>", WordBOS: "<s>", WordEOS: "</s>", WordInst: "[INST]", WordEInst: "[/INST]", WordUnk: "<unk>"}
+
 // WordTokenizer is the toy tokenizer: lower-cased whitespace-separated words
-// of a fixed list ("?" and "," split off).
-type WordTokenizer struct {
-	Words []string
-	index map[string]int32
-}
+// of a fixed list ("?" and "," split off, "." read as a space). Encode maps
+// unknown words to WordUnk; Decode skips specials.
+type WordTokenizer = wordtok.Tokenizer
 
 // NewWordTokenizer indexes words (ids from FirstWord).
 func NewWordTokenizer(words []string) *WordTokenizer {
-	t := &WordTokenizer{Words: words, index: map[string]int32{}}
-	for i, w := range words {
-		t.index[w] = FirstWord + int32(i)
-	}
-	return t
-}
-
-// VocabSize counts specials and words.
-func (t *WordTokenizer) VocabSize() int { return int(FirstWord) + len(t.Words) }
-
-// Encode splits and maps text to ids; unknown words map to WordUnk.
-func (t *WordTokenizer) Encode(text string) []int32 {
-	text = strings.NewReplacer("?", " ? ", ",", " , ", ".", " ").Replace(strings.ToLower(text))
-	var out []int32
-	for _, w := range strings.Fields(text) {
-		id, ok := t.index[w]
-		if !ok {
-			id = WordUnk
-		}
-		out = append(out, id)
-	}
-	return out
-}
-
-// Decode maps ids back to words, skipping specials.
-func (t *WordTokenizer) Decode(ids []int32) string {
-	var ws []string
-	for _, id := range ids {
-		if id >= FirstWord && int(id-FirstWord) < len(t.Words) {
-			ws = append(ws, t.Words[id-FirstWord])
-		}
-	}
-	return strings.Join(ws, " ")
+	return wordtok.New(wordtok.Config{Specials: toySpecials, Unk: WordUnk, Words: words, Spaces: "."})
 }
 
 // ToyChat lays out the LLM side of the toy format, a word-level copy of the

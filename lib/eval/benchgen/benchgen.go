@@ -208,182 +208,252 @@ func pickPair(sc labtask.Scene, rng *rand.Rand, want bool) (string, string) {
 	}
 }
 
+// columns is the TSV header of a question benchmark: index, image,
+// question, answer, category, then the benchmark's own extra columns.
+func columns(extra ...string) []string {
+	return append([]string{"index", "image", "question", "answer", "category"}, extra...)
+}
+
+// build draws n rows of benchmark b (the TSV header with them) from one
+// random stream seeded by seed and the benchmark's name.
 func build(b eval.Benchmark, n int, seed uint64, size int) ([]row, []string, error) {
 	rng := rand.New(rand.NewPCG(seed, uint64(len(b.Name))))
-	var rows []row
-	header := []string{"index", "image", "question", "answer", "category"}
 	switch {
 	case b.Name == "POPE":
-		cats := []string{"random", "popular", "adversarial"}
-		for i := 0; i < n; i++ {
-			sc, img, err := drawScene(rng, size)
-			if err != nil {
-				return nil, nil, err
-			}
-			want := i%2 == 0
-			c, s := pickPair(sc, rng, want)
-			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": cats[i%3],
-				"question": fmt.Sprintf("Is there a %s %s?", c, s), "answer": yn(want)})
-		}
+		return buildPOPE(rng, n, size)
 	case b.Name == "MME":
-		header = append(header, "image_path")
-		cats := []string{"existence", "count", "color", "position"}
-		for i := 0; len(rows) < n; i++ {
-			sc, img, err := drawScene(rng, size)
-			if err != nil {
-				return nil, nil, err
-			}
-			cat := cats[i%len(cats)]
-			first := strconv.Itoa(len(rows))
-			for k, want := range []bool{true, false} {
-				q := mmeQuestion(cat, sc, rng, want)
-				r := row{"index": strconv.Itoa(len(rows)), "image": img, "category": cat, "image_path": fmt.Sprintf("%s/%03d.png", cat, i),
-					"question": q + " Please answer yes or no.", "answer": yn(want)}
-				if k == 1 {
-					r["image"] = first // VLMEvalKit's shared-image reference
-				}
-				rows = append(rows, r)
-			}
-		}
+		return buildMME(rng, n, size)
 	case b.Name == "HallusionBench":
-		header = append(header, "l2-category", "set_id", "figure_id", "question_id")
-		for set := 0; len(rows) < n; set++ {
-			l2 := []string{"chart", "map", "table"}[set%3]
-			var scenes []labtask.Scene
-			var imgs []string
-			for fig := 0; fig < 2; fig++ {
-				sc, img, err := drawScene(rng, size)
-				if err != nil {
-					return nil, nil, err
-				}
-				scenes, imgs = append(scenes, sc), append(imgs, img)
-			}
-			o := scenes[0].Objects[0]
-			questions := []string{
-				fmt.Sprintf("Is there a %s %s?", o.Colour, o.Shape),
-				fmt.Sprintf("Are there exactly %d shapes in the image?", len(scenes[0].Objects)),
-			}
-			for fig := 0; fig < 2; fig++ {
-				for q, text := range questions {
-					var ans bool
-					if q == 0 {
-						ans = has(scenes[fig], o.Colour, o.Shape)
-					} else {
-						ans = len(scenes[fig].Objects) == len(scenes[0].Objects)
-					}
-					rows = append(rows, row{
-						"index": fmt.Sprintf("VS_%s_synth_%d_%d_%d", l2, set, fig, q), "image": imgs[fig],
-						"category": "VS", "l2-category": l2, "set_id": strconv.Itoa(set), "figure_id": strconv.Itoa(fig), "question_id": strconv.Itoa(q),
-						"question": text, "answer": yn(ans)})
-				}
-			}
-		}
+		return buildHallusion(rng, n, size)
 	case b.Kind == eval.MultipleChoice:
-		header = append(header, "A", "B", "C", "D", "hint")
-		for i := 0; i < n; i++ {
-			sc, img, err := drawScene(rng, size)
-			if err != nil {
-				return nil, nil, err
-			}
-			o := sc.Objects[rng.IntN(len(sc.Objects))]
-			where := labtask.CellName(sc.Grid, o.Row, o.Col)
-			var q, ans, cat string
-			var opts []string
-			if i%2 == 0 {
-				q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), labtask.ColourNames...)
-			} else {
-				shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
-				k := count(sc, shape)
-				q, ans, cat = fmt.Sprintf("How many %ss are there?", shape), labtask.CountWords[k], "count"
-				for j := max(0, k-rng.IntN(4)); len(opts) < 4; j++ {
-					opts = append(opts, labtask.CountWords[j])
-				}
-			}
-			rng.Shuffle(len(opts), func(a, c int) { opts[a], opts[c] = opts[c], opts[a] })
-			r := row{"index": strconv.Itoa(i), "image": img, "question": q, "category": cat}
-			for k, t := range opts {
-				l := string(rune('A' + k))
-				r[l] = t
-				if t == ans {
-					r["answer"] = l
-				}
-			}
-			if b.Name == "ScienceQA_TEST" {
-				r["hint"] = "The image is a 3 by 3 grid of cells."
-			}
-			rows = append(rows, r)
-		}
+		return buildMultipleChoice(b.Name, rng, n, size)
 	case b.Kind == eval.Caption:
-		header = []string{"index", "image", "answer"}
-		for i := 0; i < n; i++ {
-			sc, img, err := drawScene(rng, size)
-			if err != nil {
-				return nil, nil, err
-			}
-			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "answer": eval.FormatStringList(captions(sc))})
-		}
+		return buildCaptions(rng, n, size)
 	case b.Name == "ChartQA_TEST":
-		for i := 0; i < n; i++ {
-			vals := make([]int, len(labtask.ColourNames))
-			for k := range vals {
-				vals[k] = 10 + rng.IntN(81)
-			}
-			img, err := pngBase64(barChart(vals, size))
-			if err != nil {
-				return nil, nil, err
-			}
-			k := rng.IntN(len(vals))
-			rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": "human",
-				"question": fmt.Sprintf("What is the value of the %s bar?", labtask.ColourNames[k]), "answer": strconv.Itoa(vals[k])})
-		}
+		return buildChartQA(rng, n, size)
 	default: // TextVQA, OCRVQA, OCRBench: read a word or count shapes
-		for i := 0; len(rows) < n; i++ {
-			sc, img, err := drawScene(rng, size)
-			if err != nil {
-				return nil, nil, err
-			}
-			word, cell := "", -1
-			for c := 0; c < sc.Grid*sc.Grid; c++ {
-				if w, ok := sc.Words[c]; ok {
-					word, cell = w, c
-					break
-				}
-			}
-			r := row{"index": strconv.Itoa(len(rows)), "image": img}
-			switch b.Name {
-			case "TextVQA_VAL":
-				if word != "" && i%2 == 0 {
-					r["question"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
-					r["answer"] = eval.FormatStringList(tenAnswers(word, "the "+word, rng))
-				} else {
-					shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
-					k := count(sc, shape)
-					r["question"] = fmt.Sprintf("How many %ss are there?", shape)
-					r["answer"] = eval.FormatStringList(tenAnswers(labtask.CountWords[k], strconv.Itoa(k), rng))
-				}
-				r["category"] = "synthetic"
-			case "OCRVQA_TESTCORE":
-				if word == "" {
-					continue
-				}
-				r["question"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
-				r["answer"] = word
-				r["category"] = "title"
-			default: // OCRBench
-				if word == "" {
-					continue
-				}
-				if i%2 == 0 {
-					r["question"], r["category"] = "what is written in the image?", "Regular Text Recognition"
-				} else {
-					r["question"], r["category"] = fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid)), "Scene Text-centric VQA"
-				}
-				r["answer"] = eval.FormatStringList([]string{word})
+		return buildReading(b.Name, rng, n, size)
+	}
+}
+
+// buildPOPE asks whether a (colour, shape) is in the scene: present in
+// every other row, in POPE's three categories by turn.
+func buildPOPE(rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	cats := []string{"random", "popular", "adversarial"}
+	for i := 0; i < n; i++ {
+		sc, img, err := drawScene(rng, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		want := i%2 == 0
+		c, s := pickPair(sc, rng, want)
+		rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": cats[i%3],
+			"question": fmt.Sprintf("Is there a %s %s?", c, s), "answer": yn(want)})
+	}
+	return rows, columns(), nil
+}
+
+// buildMME asks MME's pairs of questions, one yes and one no, about each
+// scene (the second row refers to the first's image, as VLMEvalKit does),
+// in four categories by turn.
+func buildMME(rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	header := columns("image_path")
+	cats := []string{"existence", "count", "color", "position"}
+	for i := 0; len(rows) < n; i++ {
+		sc, img, err := drawScene(rng, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		cat := cats[i%len(cats)]
+		first := strconv.Itoa(len(rows))
+		for k, want := range []bool{true, false} {
+			q := mmeQuestion(cat, sc, rng, want)
+			r := row{"index": strconv.Itoa(len(rows)), "image": img, "category": cat, "image_path": fmt.Sprintf("%s/%03d.png", cat, i),
+				"question": q + " Please answer yes or no.", "answer": yn(want)}
+			if k == 1 {
+				r["image"] = first // VLMEvalKit's shared-image reference
 			}
 			rows = append(rows, r)
 		}
 	}
 	return rows, header, nil
+}
+
+// buildHallusion draws sets of two figures and asks the same two questions
+// about both, the answers taken from the first figure's objects.
+func buildHallusion(rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	header := columns("l2-category", "set_id", "figure_id", "question_id")
+	for set := 0; len(rows) < n; set++ {
+		l2 := []string{"chart", "map", "table"}[set%3]
+		var scenes []labtask.Scene
+		var imgs []string
+		for fig := 0; fig < 2; fig++ {
+			sc, img, err := drawScene(rng, size)
+			if err != nil {
+				return nil, nil, err
+			}
+			scenes, imgs = append(scenes, sc), append(imgs, img)
+		}
+		o := scenes[0].Objects[0]
+		questions := []string{
+			fmt.Sprintf("Is there a %s %s?", o.Colour, o.Shape),
+			fmt.Sprintf("Are there exactly %d shapes in the image?", len(scenes[0].Objects)),
+		}
+		for fig := 0; fig < 2; fig++ {
+			for q, text := range questions {
+				var ans bool
+				if q == 0 {
+					ans = has(scenes[fig], o.Colour, o.Shape)
+				} else {
+					ans = len(scenes[fig].Objects) == len(scenes[0].Objects)
+				}
+				rows = append(rows, row{
+					"index": fmt.Sprintf("VS_%s_synth_%d_%d_%d", l2, set, fig, q), "image": imgs[fig],
+					"category": "VS", "l2-category": l2, "set_id": strconv.Itoa(set), "figure_id": strconv.Itoa(fig), "question_id": strconv.Itoa(q),
+					"question": text, "answer": yn(ans)})
+			}
+		}
+	}
+	return rows, header, nil
+}
+
+// buildMultipleChoice asks, by turn, the colour of a cell (options: every
+// colour) and how many of a shape there are (four count words around the
+// answer), the options shuffled into A–D.
+func buildMultipleChoice(name string, rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	header := columns("A", "B", "C", "D", "hint")
+	for i := 0; i < n; i++ {
+		sc, img, err := drawScene(rng, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		o := sc.Objects[rng.IntN(len(sc.Objects))]
+		where := labtask.CellName(sc.Grid, o.Row, o.Col)
+		var q, ans, cat string
+		var opts []string
+		if i%2 == 0 {
+			q, ans, cat, opts = fmt.Sprintf("What colour is the shape in the %s cell?", where), o.Colour, "colour", append([]string(nil), labtask.ColourNames...)
+		} else {
+			shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
+			k := count(sc, shape)
+			q, ans, cat = fmt.Sprintf("How many %ss are there?", shape), labtask.CountWords[k], "count"
+			for j := max(0, k-rng.IntN(4)); len(opts) < 4; j++ {
+				opts = append(opts, labtask.CountWords[j])
+			}
+		}
+		rng.Shuffle(len(opts), func(a, c int) { opts[a], opts[c] = opts[c], opts[a] })
+		r := row{"index": strconv.Itoa(i), "image": img, "question": q, "category": cat}
+		for k, t := range opts {
+			l := string(rune('A' + k))
+			r[l] = t
+			if t == ans {
+				r["answer"] = l
+			}
+		}
+		if name == "ScienceQA_TEST" {
+			r["hint"] = "The image is a 3 by 3 grid of cells."
+		}
+		rows = append(rows, r)
+	}
+	return rows, header, nil
+}
+
+// buildCaptions pairs each scene with its reference captions.
+func buildCaptions(rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	for i := 0; i < n; i++ {
+		sc, img, err := drawScene(rng, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "answer": eval.FormatStringList(captions(sc))})
+	}
+	return rows, []string{"index", "image", "answer"}, nil
+}
+
+// buildChartQA draws bar charts of random values, one bar per colour, and
+// asks the value of one bar.
+func buildChartQA(rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	for i := 0; i < n; i++ {
+		vals := make([]int, len(labtask.ColourNames))
+		for k := range vals {
+			vals[k] = 10 + rng.IntN(81)
+		}
+		img, err := pngBase64(barChart(vals, size))
+		if err != nil {
+			return nil, nil, err
+		}
+		k := rng.IntN(len(vals))
+		rows = append(rows, row{"index": strconv.Itoa(i), "image": img, "category": "human",
+			"question": fmt.Sprintf("What is the value of the %s bar?", labtask.ColourNames[k]), "answer": strconv.Itoa(vals[k])})
+	}
+	return rows, columns(), nil
+}
+
+// buildReading asks to read the scene's first word (TextVQA_VAL,
+// OCRVQA_TESTCORE, OCRBench) or, for TextVQA's other rows, to count a
+// shape; OCRVQA and OCRBench skip scenes without a word.
+func buildReading(name string, rng *rand.Rand, n, size int) ([]row, []string, error) {
+	var rows []row
+	for i := 0; len(rows) < n; i++ {
+		sc, img, err := drawScene(rng, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		word, cell := firstWord(sc)
+		whichWord := func() string {
+			return fmt.Sprintf("Which word is in the %s cell?", labtask.CellName(sc.Grid, cell/sc.Grid, cell%sc.Grid))
+		}
+		r := row{"index": strconv.Itoa(len(rows)), "image": img}
+		switch name {
+		case "TextVQA_VAL":
+			if word != "" && i%2 == 0 {
+				r["question"] = whichWord()
+				r["answer"] = eval.FormatStringList(tenAnswers(word, "the "+word, rng))
+			} else {
+				shape := labtask.ShapeNames[rng.IntN(len(labtask.ShapeNames))]
+				k := count(sc, shape)
+				r["question"] = fmt.Sprintf("How many %ss are there?", shape)
+				r["answer"] = eval.FormatStringList(tenAnswers(labtask.CountWords[k], strconv.Itoa(k), rng))
+			}
+			r["category"] = "synthetic"
+		case "OCRVQA_TESTCORE":
+			if word == "" {
+				continue
+			}
+			r["question"] = whichWord()
+			r["answer"] = word
+			r["category"] = "title"
+		default: // OCRBench
+			if word == "" {
+				continue
+			}
+			if i%2 == 0 {
+				r["question"], r["category"] = "what is written in the image?", "Regular Text Recognition"
+			} else {
+				r["question"], r["category"] = whichWord(), "Scene Text-centric VQA"
+			}
+			r["answer"] = eval.FormatStringList([]string{word})
+		}
+		rows = append(rows, r)
+	}
+	return rows, columns(), nil
+}
+
+// firstWord returns the word of the scene's first cell (in row-major
+// order) that holds one, and that cell; "" and −1 when none does.
+func firstWord(sc labtask.Scene) (string, int) {
+	for c := 0; c < sc.Grid*sc.Grid; c++ {
+		if w, ok := sc.Words[c]; ok {
+			return w, c
+		}
+	}
+	return "", -1
 }
 
 func mmeQuestion(cat string, sc labtask.Scene, rng *rand.Rand, want bool) string {
@@ -474,11 +544,10 @@ func barChart(vals []int, size int) image.Image {
 	base := size - 8
 	draw.Draw(img, image.Rect(4, base, size-4, base+1), &image.Uniform{axis}, image.Point{}, draw.Src)
 	w := (size - 8) / len(vals)
-	cols := map[string]color.RGBA{"red": {220, 40, 40, 255}, "green": {40, 170, 60, 255}, "blue": {40, 80, 220, 255}, "yellow": {230, 200, 30, 255}}
 	for k, v := range vals {
 		h := v * (base - 4) / 100
 		x0 := 4 + k*w + 2
-		c := cols[labtask.ColourNames[k%len(labtask.ColourNames)]]
+		c := labtask.ColourRGBA(labtask.ColourNames[k%len(labtask.ColourNames)])
 		draw.Draw(img, image.Rect(x0, base-h, x0+w-4, base), &image.Uniform{c}, image.Point{}, draw.Src)
 	}
 	return img
@@ -494,9 +563,9 @@ func buildSquare(b eval.Benchmark, n int, seed uint64, size int) ([]row, []strin
 		return nil, nil, fmt.Errorf("benchgen: style %q has no yes/no questions (%s)", StyleSquare, b.Name)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5917))
-	header := []string{"index", "image", "question", "answer", "category"}
+	header := columns()
 	if b.Kind == eval.MultipleChoice {
-		header = append(header, "A", "B", "C", "D")
+		header = columns("A", "B", "C", "D")
 	}
 	if b.Kind == eval.Caption {
 		header = []string{"index", "image", "answer"}

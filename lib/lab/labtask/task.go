@@ -8,13 +8,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/tokenscale/tokenscale/lib/tokenizer/wordtok"
 )
 
 // Kind says whether a question points at one region of the image (Local) or
@@ -50,6 +51,11 @@ var (
 		"yellow": {230, 200, 30, 255},
 	}
 )
+
+// ColourRGBA is the colour a scene draws for a name of ColourNames
+// (transparent black for any other name); benchgen's bar charts use the
+// same colours.
+func ColourRGBA(name string) color.RGBA { return colourRGBA[name] }
 
 // TaskConfig holds the difficulty knobs of the task.
 type TaskConfig struct {
@@ -365,14 +371,8 @@ func Vocabulary() []string {
 
 // Words splits a question or answer into the lab's word tokens: lower case,
 // with punctuation ("?", ",") split off; a hyphenated cell name such as
-// "top-left" stays one token.
-func Words(s string) []string {
-	s = strings.ToLower(s)
-	for _, p := range []string{"?", ","} {
-		s = strings.ReplaceAll(s, p, " "+p+" ")
-	}
-	return strings.Fields(s)
-}
+// "top-left" stays one token (wordtok.Split).
+func Words(s string) []string { return wordtok.Split(s) }
 
 var (
 	faceOnce sync.Once

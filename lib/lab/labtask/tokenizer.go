@@ -1,5 +1,7 @@
 package labtask
 
+import "github.com/tokenscale/tokenscale/lib/tokenizer/wordtok"
+
 // Special ids of the lab's word vocabulary, shared by the fusion side and
 // the toy LLM. Words of Vocabulary() follow from FirstWord; the fusion
 // table appends the N−1 placeholder queries after the last word.
@@ -12,41 +14,15 @@ const (
 	FirstWord  int32 = 5
 )
 
-// Tokenizer maps the lab's questions and answers to word ids.
-type Tokenizer struct {
-	words []string
-	index map[string]int32
-}
+// specials names the special ids in id order (FirstWord of them).
+var specials = []string{TokPad: "<pad>", TokBOS: "<s>", TokEOS: "</s>", TokEndInst: "[/INST]", TokUnk: "<unk>"}
 
-// NewTokenizer indexes Vocabulary().
+// Tokenizer maps the lab's questions and answers to word ids: Size, Encode
+// (words outside the vocabulary map to TokUnk) and Word (an id's word, ""
+// for specials).
+type Tokenizer = wordtok.Tokenizer
+
+// NewTokenizer indexes Vocabulary() after the lab's special ids.
 func NewTokenizer() *Tokenizer {
-	t := &Tokenizer{words: Vocabulary(), index: map[string]int32{}}
-	for i, w := range t.words {
-		t.index[w] = FirstWord + int32(i)
-	}
-	return t
-}
-
-// Size is the number of ids (specials and words).
-func (t *Tokenizer) Size() int { return int(FirstWord) + len(t.words) }
-
-// Encode splits text with Words and maps each word (TokUnk when unknown).
-func (t *Tokenizer) Encode(text string) []int32 {
-	var out []int32
-	for _, w := range Words(text) {
-		id, ok := t.index[w]
-		if !ok {
-			id = TokUnk
-		}
-		out = append(out, id)
-	}
-	return out
-}
-
-// Word returns the word of an id ("" for specials and unknown ids).
-func (t *Tokenizer) Word(id int32) string {
-	if id >= FirstWord && int(id-FirstWord) < len(t.words) {
-		return t.words[id-FirstWord]
-	}
-	return ""
+	return wordtok.New(wordtok.Config{Specials: specials, Unk: TokUnk, Words: Vocabulary()})
 }

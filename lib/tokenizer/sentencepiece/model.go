@@ -109,6 +109,39 @@ func Load(path string) (*Model, error) {
 
 // Parse builds a Model from the bytes of a serialised ModelProto.
 func Parse(data []byte) (*Model, error) {
+	m, spec, err := readModelProto(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a SentencePiece model: %w", err)
+	}
+	if err := spec.supported(len(m.pieces)); err != nil {
+		return nil, err
+	}
+	if err := m.indexPieces(); err != nil {
+		return nil, err
+	}
+	if err := m.checkSpecialIDs(); err != nil {
+		return nil, err
+	}
+	m.wordsIndependent = m.escapeWhitespaces && !m.hasInnerSpace()
+	if err := m.indexBytes(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// protoSpec holds the settings of a ModelProto that Parse checks but the
+// Model does not keep.
+type protoSpec struct {
+	modelType       int
+	treatWSAsSuffix bool
+	normName        string
+	charsmapLen     int
+	sawTrainer      bool
+}
+
+// readModelProto reads the pieces (field 1), the trainer spec (2) and the
+// normalizer spec (3) of a ModelProto, starting from the proto2 defaults.
+func readModelProto(data []byte) (*Model, protoSpec, error) {
 	m := &Model{
 		vocab:    map[string]int{},
 		reserved: map[string]int{},
@@ -120,12 +153,7 @@ func Parse(data []byte) (*Model, error) {
 		unkSurface:             defaultUnkSurface,
 		cache:                  map[string][]int{},
 	}
-	modelType := modelUnigram
-	treatWSAsSuffix := false
-	normName := ""
-	charsmapLen := 0
-	sawTrainer := false
-
+	spec := protoSpec{modelType: modelUnigram}
 	err := eachField(data, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch num {
 		case 1: // repeated SentencePiece pieces
@@ -141,79 +169,101 @@ func Parse(data []byte) (*Model, error) {
 			if typ != protowire.BytesType {
 				return errors.New("trainer_spec: wrong wire type")
 			}
-			sawTrainer = true
-			return eachField(v, func(num protowire.Number, typ protowire.Type, _ []byte, x uint64) error {
-				if typ != protowire.VarintType {
-					return nil
-				}
-				switch num {
-				case 3:
-					modelType = int(x)
-				case 24:
-					treatWSAsSuffix = x != 0
-				case 35:
-					m.byteFallback = x != 0
-				case 40:
-					m.unkID = int(int32(x))
-				case 41:
-					m.bosID = int(int32(x))
-				case 42:
-					m.eosID = int(int32(x))
-				case 43:
-					m.padID = int(int32(x))
-				}
-				return nil
-			})
+			spec.sawTrainer = true
+			return m.readTrainerSpec(v, &spec)
 		case 3: // NormalizerSpec
 			if typ != protowire.BytesType {
 				return errors.New("normalizer_spec: wrong wire type")
 			}
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
-				switch {
-				case num == 1 && typ == protowire.BytesType:
-					normName = string(v)
-				case num == 2 && typ == protowire.BytesType:
-					charsmapLen = len(v)
-				case num == 3 && typ == protowire.VarintType:
-					m.addDummyPrefix = x != 0
-				case num == 4 && typ == protowire.VarintType:
-					m.removeExtraWhitespaces = x != 0
-				case num == 5 && typ == protowire.VarintType:
-					m.escapeWhitespaces = x != 0
-				}
-				return nil
-			})
+			return m.readNormalizerSpec(v, &spec)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("not a SentencePiece model: %w", err)
-	}
-	if len(m.pieces) == 0 {
-		return nil, errors.New("not a SentencePiece model: no pieces")
-	}
-	if !sawTrainer {
-		return nil, errors.New("not a SentencePiece model: no trainer_spec")
-	}
-	if modelType != modelBPE {
-		name := map[int]string{modelUnigram: "UNIGRAM", modelWord: "WORD", modelChar: "CHAR"}[modelType]
-		if name == "" {
-			name = fmt.Sprint(modelType)
-		}
-		return nil, fmt.Errorf("model type %s is not supported (only BPE, as in Llama-2)", name)
-	}
-	if treatWSAsSuffix {
-		return nil, errors.New("treat_whitespace_as_suffix is not supported")
-	}
-	if charsmapLen > 0 {
-		return nil, fmt.Errorf("normalizer %q with a precompiled character map is not supported (only identity)", normName)
-	}
+	return m, spec, err
+}
 
+// readTrainerSpec reads the model type, treat_whitespace_as_suffix,
+// byte_fallback and the special ids of a TrainerSpec.
+func (m *Model) readTrainerSpec(v []byte, spec *protoSpec) error {
+	return eachField(v, func(num protowire.Number, typ protowire.Type, _ []byte, x uint64) error {
+		if typ != protowire.VarintType {
+			return nil
+		}
+		switch num {
+		case 3:
+			spec.modelType = int(x)
+		case 24:
+			spec.treatWSAsSuffix = x != 0
+		case 35:
+			m.byteFallback = x != 0
+		case 40:
+			m.unkID = int(int32(x))
+		case 41:
+			m.bosID = int(int32(x))
+		case 42:
+			m.eosID = int(int32(x))
+		case 43:
+			m.padID = int(int32(x))
+		}
+		return nil
+	})
+}
+
+// readNormalizerSpec reads the name, the size of the precompiled character
+// map and the whitespace settings of a NormalizerSpec.
+func (m *Model) readNormalizerSpec(v []byte, spec *protoSpec) error {
+	return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			spec.normName = string(v)
+		case num == 2 && typ == protowire.BytesType:
+			spec.charsmapLen = len(v)
+		case num == 3 && typ == protowire.VarintType:
+			m.addDummyPrefix = x != 0
+		case num == 4 && typ == protowire.VarintType:
+			m.removeExtraWhitespaces = x != 0
+		case num == 5 && typ == protowire.VarintType:
+			m.escapeWhitespaces = x != 0
+		}
+		return nil
+	})
+}
+
+// supported refuses what this package does not implement: models other
+// than BPE, whitespace as suffix and non-identity normalizers (and a proto
+// without pieces or trainer spec, which is no model).
+func (spec protoSpec) supported(pieces int) error {
+	if pieces == 0 {
+		return errors.New("not a SentencePiece model: no pieces")
+	}
+	if !spec.sawTrainer {
+		return errors.New("not a SentencePiece model: no trainer_spec")
+	}
+	if spec.modelType != modelBPE {
+		name := map[int]string{modelUnigram: "UNIGRAM", modelWord: "WORD", modelChar: "CHAR"}[spec.modelType]
+		if name == "" {
+			name = fmt.Sprint(spec.modelType)
+		}
+		return fmt.Errorf("model type %s is not supported (only BPE, as in Llama-2)", name)
+	}
+	if spec.treatWSAsSuffix {
+		return errors.New("treat_whitespace_as_suffix is not supported")
+	}
+	if spec.charsmapLen > 0 {
+		return fmt.Errorf("normalizer %q with a precompiled character map is not supported (only identity)", spec.normName)
+	}
+	return nil
+}
+
+// indexPieces fills vocab (normal, user-defined and unused pieces) and
+// reserved (control, unknown and byte pieces), refusing a text listed twice
+// in either and unknown piece types.
+func (m *Model) indexPieces() error {
 	for i, p := range m.pieces {
 		switch p.typ {
 		case Normal, UserDefined, Unused:
 			if _, dup := m.vocab[p.text]; dup {
-				return nil, fmt.Errorf("piece %d %q appears twice", i, p.text)
+				return fmt.Errorf("piece %d %q appears twice", i, p.text)
 			}
 			m.vocab[p.text] = i
 			if len(p.text) > m.maxPieceLen {
@@ -233,35 +283,52 @@ func Parse(data []byte) (*Model, error) {
 			}
 		case Control, Unknown, Byte:
 			if _, dup := m.reserved[p.text]; dup {
-				return nil, fmt.Errorf("piece %d %q appears twice", i, p.text)
+				return fmt.Errorf("piece %d %q appears twice", i, p.text)
 			}
 			m.reserved[p.text] = i
 		default:
-			return nil, fmt.Errorf("piece %d %q has unknown type %d", i, p.text, int(p.typ))
+			return fmt.Errorf("piece %d %q has unknown type %d", i, p.text, int(p.typ))
 		}
 	}
+	return nil
+}
+
+// checkSpecialIDs checks that unk_id names an UNKNOWN piece and that
+// bos_id, eos_id and pad_id lie inside the vocabulary (a negative one
+// becomes −1: absent).
+func (m *Model) checkSpecialIDs() error {
 	n := len(m.pieces)
 	if m.unkID < 0 || m.unkID >= n || m.pieces[m.unkID].typ != Unknown {
-		return nil, fmt.Errorf("unk_id %d is not an UNKNOWN piece", m.unkID)
+		return fmt.Errorf("unk_id %d is not an UNKNOWN piece", m.unkID)
 	}
 	for _, sp := range []struct {
 		name string
 		id   *int
 	}{{"bos_id", &m.bosID}, {"eos_id", &m.eosID}, {"pad_id", &m.padID}} {
 		if *sp.id >= n {
-			return nil, fmt.Errorf("%s %d is outside the vocabulary of %d pieces", sp.name, *sp.id, n)
+			return fmt.Errorf("%s %d is outside the vocabulary of %d pieces", sp.name, *sp.id, n)
 		}
 		if *sp.id < 0 {
 			*sp.id = -1
 		}
 	}
-	m.wordsIndependent = m.escapeWhitespaces
+	return nil
+}
+
+// hasInnerSpace says whether a piece of the vocabulary holds the space
+// symbol after its leading ones (then words cannot be encoded one by one).
+func (m *Model) hasInnerSpace() bool {
 	for p := range m.vocab {
 		if strings.Contains(strings.TrimLeft(p, spaceSymbol), spaceSymbol) {
-			m.wordsIndependent = false
-			break
+			return true
 		}
 	}
+	return false
+}
+
+// indexBytes maps each byte to its <0xXX> piece (−1 when absent), which
+// byte_fallback needs for all 256.
+func (m *Model) indexBytes() error {
 	for b := range 256 {
 		m.byteID[b] = -1
 		if id, ok := m.reserved[fmt.Sprintf("<0x%02X>", b)]; ok && m.pieces[id].typ == Byte {
@@ -271,11 +338,11 @@ func Parse(data []byte) (*Model, error) {
 	if m.byteFallback {
 		for b := range 256 {
 			if m.byteID[b] < 0 {
-				return nil, fmt.Errorf("byte_fallback is set but piece <0x%02X> is missing", b)
+				return fmt.Errorf("byte_fallback is set but piece <0x%02X> is missing", b)
 			}
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func parsePiece(data []byte) (piece, error) {
