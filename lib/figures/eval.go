@@ -46,7 +46,7 @@ func buildEvalSweep(o plots.Options) (*plots.Figure, error) {
 	title := "Your evaluation (" + source + ") beside the paper's Appendix D"
 	if len(groups) == 0 {
 		// Nothing of the user's yet: draw the paper's side only, and say so.
-		title = "No results of your own loaded: run `tokenscale eval sweep … --csv FILE`, then plots.LoadEvalResults(FILE)"
+		title = "No results of your own loaded: run `tokenscale eval sweep … --csv FILE`, then pass figures.LoadEval(FILE) (or tokenscale figures --eval FILE)"
 		for _, id := range []string{"Overall@POPE", "Overall@MMStar", "CIDEr@COCO VAL", "Overall@TextVQA VAL"} {
 			groups = append(groups, &evalGroup{config: string(paperdata.VQQ), id: id})
 		}
