@@ -83,6 +83,10 @@ FUZZ_TARGETS := \
 	./lib/tokenizer/clipbpe:FuzzEncode \
 	./lib/chat:FuzzBuild \
 	./lib/vision:FuzzDecode \
+	./lib/eval:FuzzReadTSV \
+	./lib/eval:FuzzReadPredictions \
+	./lib/eval:FuzzRunSidecar \
+	./lib/eval:FuzzParseStringList \
 	./cmd/tokenscale:FuzzReadTidy
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -86,6 +86,12 @@ func TestHostileInputs(t *testing.T) {
 	img := writePNG(t, t.TempDir(), 40, 30)
 	bigLine := `"` + strings.Repeat("a", 50<<20) + `"` + "\n"
 	manyIDs := strings.TrimSuffix(strings.Repeat("1,", 20000), ",")
+	// Benchmark files in VLMEvalKit's layout: one well formed, one whose
+	// index 1 comes back on row 3 (the image cell is any base64 over 64
+	// bytes; rows 2 and 3 share row 1's image).
+	b64 := strings.Repeat("AAAA", 20)
+	popeTSV := writeFile(t, "POPE.tsv", "index\timage\tquestion\tanswer\n1\t"+b64+"\tq?\tYes\n")
+	dupTSV := writeFile(t, "POPE.tsv", "index\timage\tquestion\tanswer\n1\t"+b64+"\tq?\tYes\n2\t1\tq?\tNo\n1\t1\tq?\tNo\n")
 
 	llamaDir, clipDir, llamaCfg := "", "", ""
 	if d := testfiles.Dir(); d != "" {
@@ -112,13 +118,13 @@ func TestHostileInputs(t *testing.T) {
 		{name: "train text positions", args: []string{"train", "run", "--model", missing, "--data", records, "--out", outDir, "--stage", "1", "--text-positions", "100000000"}, code: 2, want: "--text-positions 100000000 is out of range", empty: outDir},
 		{name: "estimate workers", args: []string{"branch", "estimate", "--states", statesJSON, "--workers", "100000000"}, code: 2, want: "--workers 100000000 is out of range"},
 		{name: "tokenize 50 MB line", args: []string{"tokenize", "--kind", "llama2", "--tokenizer", "TOK"}, stdin: bigLine, code: 2, want: "stdin line 1: line too long", needs: "tokenizers/llama2-tokenizer.model"},
-		{name: "llama layers 1e9", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 1000000000`), "--ids", "1"}, code: 1, want: "num_hidden_layers 1000000000 is out of range", needs: "golden/llama-tiny/config.json"},
-		{name: "llama layers 0", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 0`), "--ids", "1"}, code: 1, want: "num_hidden_layers 0 is out of range", needs: "golden/llama-tiny/config.json"},
-		{name: "llama fewer layers", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 1`), "--ids", "1"}, code: 1, want: "holds 2 decoder layers", needs: "golden/llama-tiny/config.json"},
-		{name: "llama kv heads 0", args: []string{"llama", "forward", "--model", llamaWith(`"num_key_value_heads": 4`, `"num_key_value_heads": 0`), "--ids", "1"}, code: 1, want: "num_key_value_heads 0 is out of range", needs: "golden/llama-tiny/config.json"},
-		{name: "llama heads do not divide", args: []string{"llama", "forward", "--model", llamaWith(`"num_attention_heads": 4`, `"num_attention_heads": 3`), "--ids", "1"}, code: 1, want: "hidden_size 64 is not a multiple of num_attention_heads 3", needs: "golden/llama-tiny/config.json"},
+		{name: "llama layers 1e9", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 1000000000`), "--ids", "1"}, code: 2, want: "num_hidden_layers 1000000000 is out of range", needs: "golden/llama-tiny/config.json"},
+		{name: "llama layers 0", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 0`), "--ids", "1"}, code: 2, want: "num_hidden_layers 0 is out of range", needs: "golden/llama-tiny/config.json"},
+		{name: "llama fewer layers", args: []string{"llama", "forward", "--model", llamaWith(`"num_hidden_layers": 2`, `"num_hidden_layers": 1`), "--ids", "1"}, code: 2, want: "holds 2 decoder layers", needs: "golden/llama-tiny/config.json"},
+		{name: "llama kv heads 0", args: []string{"llama", "forward", "--model", llamaWith(`"num_key_value_heads": 4`, `"num_key_value_heads": 0`), "--ids", "1"}, code: 2, want: "num_key_value_heads 0 is out of range", needs: "golden/llama-tiny/config.json"},
+		{name: "llama heads do not divide", args: []string{"llama", "forward", "--model", llamaWith(`"num_attention_heads": 4`, `"num_attention_heads": 3`), "--ids", "1"}, code: 2, want: "hidden_size 64 is not a multiple of num_attention_heads 3", needs: "golden/llama-tiny/config.json"},
 		{name: "llama too many ids", args: []string{"llama", "forward", "--model", llamaDir, "--ids", manyIDs}, code: 2, want: "20000 tokens is longer than max_position_embeddings 128", needs: "golden/llama-tiny/config.json"},
-		{name: "clip layers 1e9", args: []string{"clip", "vision", "--model", "CLIPLAYERS", "--pixels", "-"}, stdin: zeroPixels(28), code: 1, want: "vision_config.num_hidden_layers 1000000000 is out of range", needs: "golden/clip-tiny/config.json"},
+		{name: "clip layers 1e9", args: []string{"clip", "vision", "--model", "CLIPLAYERS", "--pixels", "-"}, stdin: zeroPixels(28), code: 2, want: "vision_config.num_hidden_layers 1000000000 is out of range", needs: "golden/clip-tiny/config.json"},
 		{name: "clip layer 99", args: []string{"clip", "vision", "--model", clipDir, "--pixels", "-", "--layer", "99"}, code: 2, want: "--layer 99 is out of range", needs: "golden/clip-tiny/config.json"},
 		// Silent wrong results, now refused.
 		{name: "temperature NaN", args: []string{"llama", "generate", "--model", missing, "--prompt", "x", "--temperature", "NaN"}, code: 2, want: "--temperature NaN is out of range"},
@@ -136,7 +142,9 @@ func TestHostileInputs(t *testing.T) {
 		// Messages and exit codes.
 		{name: "estimate empty file", args: []string{"branch", "estimate", "--states", emptyStates}, code: 2, want: emptyStates},
 		{name: "llama folder as a model", args: []string{"model", "params", "--config", llamaCfg}, code: 2, want: "this is a Llama checkpoint folder, not a tokenscale model (config.json has model_type llama)", needs: "golden/llama-tiny/config.json"},
-		{name: "clip folder as a model", args: []string{"train", "run", "--model", clipDir, "--data", records, "--out", outDir}, code: 1, want: "this is a CLIP checkpoint folder, not a tokenscale model", needs: "golden/clip-tiny/config.json", empty: outDir},
+		{name: "clip folder as a model", args: []string{"train", "run", "--model", clipDir, "--data", records, "--out", outDir}, code: 2, want: "this is a CLIP checkpoint folder, not a tokenscale model", needs: "golden/clip-tiny/config.json", empty: outDir},
+		{name: "eval predictions /dev/full", args: []string{"eval", "--model", "oracle", "--bench", popeTSV, "--predictions", "/dev/full"}, code: 1, want: "predictions file /dev/full is not a regular file"},
+		{name: "eval duplicate index", args: []string{"eval", "--model", "oracle", "--bench", dupTSV, "--predictions", filepath.Join(outDir, "p.jsonl")}, code: 2, want: `POPE.tsv: row 3 (line 4), column "index": index "1" already on row 1 (line 2)`, empty: outDir},
 		{name: "overwrite and resume", args: []string{"train", "toy", "--out", outDir, "--resume", "--overwrite"}, code: 2, want: "--resume and --overwrite exclude each other", empty: outDir},
 	}
 	for _, tc := range cases {

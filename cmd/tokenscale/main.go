@@ -5,6 +5,11 @@
 //
 // Each subcommand lives in its own file and registers itself with register;
 // run "tokenscale help" for the list.
+//
+// Exit status: 0 on success; 2 for a usage error — a bad flag, or bad
+// content in a file the user gave (a config.json field out of range, a
+// malformed CSV line or benchmark row); 1 for any other failure (a file
+// that cannot be read, a run refused in its current state, a machine error).
 package main
 
 import (
@@ -15,6 +20,9 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/tokenscale/tokenscale/lib/check"
+	"github.com/tokenscale/tokenscale/lib/eval"
 )
 
 // command is one subcommand. run receives the arguments after the
@@ -146,13 +154,23 @@ func run(env *cmdEnv, args []string) int {
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), isInputError(err):
 		fmt.Fprintln(env.stderr, "tokenscale:", err)
 		return 2
 	default:
 		fmt.Fprintln(env.stderr, "tokenscale:", err)
 		return 1
 	}
+}
+
+// isInputError reports whether err is bad content in a file the user gave,
+// which is a usage error (exit 2) like a bad flag: a config.json field out
+// of range or inconsistent with its checkpoint, a folder of the wrong kind
+// (lib/check marks these), a malformed row of a benchmark file (as a
+// malformed CSV line, states or predictions file is).
+func isInputError(err error) bool {
+	var fe *eval.FormatError
+	return check.IsInput(err) || errors.As(err, &fe)
 }
 
 func main() {

@@ -34,8 +34,9 @@ const maxLine = 64 << 20
 //     {"role": "user", …}]}, "preferred_output": [{"role": "assistant", …}],
 //     "non_preferred_output": [{"role": "assistant", …}]}.
 //
-// Blank lines are skipped; a malformed line gives an error naming the file
-// and line. max > 0 stops after max pairs.
+// Blank lines are skipped; a malformed line, or a pair whose question and
+// answers are all empty, gives an error naming the file and line. max > 0
+// stops after max pairs.
 func LoadPairs(path string, max int) ([]Pair, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -53,6 +54,9 @@ func ReadPairs(r io.Reader, name string, max int) ([]Pair, error) {
 		b, err := readLine(br)
 		if len(bytes.TrimSpace(b)) > 0 {
 			p, perr := parsePair(b)
+			if perr == nil && p.Question == "" && p.Chosen == "" && p.Rejected == "" {
+				perr = errors.New("question, chosen and rejected are all empty: nothing to measure")
+			}
 			if perr != nil {
 				return nil, fmt.Errorf("branch: %s:%d: %w", name, line, perr)
 			}

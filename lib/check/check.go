@@ -13,6 +13,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -140,6 +141,33 @@ func First(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// InputError marks an error in the content of a file the user gave — a
+// config.json field out of range or inconsistent with its checkpoint, a
+// file of the wrong kind — as opposed to a file that cannot be read or a
+// failure of the machine. Commands report it like a bad flag (exit status
+// 2). Its message is that of Err.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Input marks err as an *InputError; nil stays nil.
+func Input(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &InputError{Err: err}
+}
+
+// IsInput reports whether err is, or wraps, bad input from the user: an
+// *InputError or a *RangeError.
+func IsInput(err error) bool {
+	var ie *InputError
+	var re *RangeError
+	return errors.As(err, &ie) || errors.As(err, &re)
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -28,5 +30,32 @@ func TestChecks(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
+	}
+}
+
+func TestIsInput(t *testing.T) {
+	plain := errors.New("read config.json: permission denied")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"plain", plain, false},
+		{"wrapped plain", fmt.Errorf("llama: %w", plain), false},
+		{"range", Int("num_hidden_layers", 0, 1, MaxLayers), true},
+		{"wrapped range", fmt.Errorf("llama: config.json: %w", Int("num_hidden_layers", 0, 1, MaxLayers)), true},
+		{"marked", Input(errors.New("hidden_size 64 is not a multiple of num_attention_heads 3")), true},
+		{"marked then wrapped", fmt.Errorf("llama: load x: %w", Input(plain)), true},
+	} {
+		if got := IsInput(tc.err); got != tc.want {
+			t.Errorf("%s: IsInput(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+	if Input(nil) != nil {
+		t.Errorf("Input(nil) is not nil")
+	}
+	if err := Input(plain); err.Error() != plain.Error() || !errors.Is(err, plain) {
+		t.Errorf("Input changes the message or hides the cause: %q", err)
 	}
 }

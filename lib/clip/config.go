@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/tokenscale/tokenscale/lib/check"
 )
 
 // VisionConfig is the vision_config of a Hugging Face CLIPConfig. Missing
@@ -119,7 +121,7 @@ func LoadConfig(dir string) (Config, error) {
 	}
 	c, err := ParseConfig(data)
 	if err != nil {
-		return Config{}, fmt.Errorf("%w (file %s)", err, path)
+		return Config{}, check.Input(fmt.Errorf("%w (file %s)", err, path))
 	}
 	return c, nil
 }

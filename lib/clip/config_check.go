@@ -58,7 +58,7 @@ func (c Config) checkLayerCounts(ckpt *safetensors.Checkpoint) error {
 		{"text_model", "text_config.num_hidden_layers", c.Text.NumHiddenLayers},
 	} {
 		if n, ok := held[tw.tower]; ok && n != tw.want {
-			return fmt.Errorf("config.json has %s %d but the checkpoint holds %d %s encoder layers", tw.field, tw.want, n, tw.tower)
+			return check.Input(fmt.Errorf("config.json has %s %d but the checkpoint holds %d %s encoder layers", tw.field, tw.want, n, tw.tower))
 		}
 	}
 	return nil

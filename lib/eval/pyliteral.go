@@ -124,11 +124,13 @@ func FormatStringList(list []string) string {
 			b.WriteString(", ")
 		}
 		b.WriteByte('\'')
-		for _, r := range s {
-			switch r {
+		// Byte by byte: the escaped characters are ASCII, and bytes that
+		// are not UTF-8 are kept as they are (ParseStringList keeps them).
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; c {
 			case '\\', '\'':
 				b.WriteByte('\\')
-				b.WriteRune(r)
+				b.WriteByte(c)
 			case '\n':
 				b.WriteString(`\n`)
 			case '\t':
@@ -136,7 +138,7 @@ func FormatStringList(list []string) string {
 			case '\r':
 				b.WriteString(`\r`)
 			default:
-				b.WriteRune(r)
+				b.WriteByte(c)
 			}
 		}
 		b.WriteByte('\'')

@@ -191,8 +191,11 @@ func scanRefs(path string) (map[string]bool, int, error) {
 		if img >= 0 && img < len(rec) && strings.TrimSpace(rec[img]) != "" {
 			total++
 		}
-		if img >= 0 && img < len(rec) && rec[img] != "" && len(rec[img]) <= refMaxLen {
-			need[strings.TrimSpace(rec[img])] = true
+		if img >= 0 && img < len(rec) {
+			// As Next reads the cell: trimmed, a reference when short.
+			if c := strings.TrimSpace(rec[img]); c != "" && len(c) <= refMaxLen {
+				need[c] = true
+			}
 		}
 		if idx >= 0 && idx < len(rec) {
 			line, _ := cr.FieldPos(0)
@@ -314,6 +317,9 @@ func (r *Reader) next() (*Item, error) {
 			list, ok, err := ParseStringList(cell)
 			if err != nil || !ok {
 				return nil, ferr("image", "malformed list of images: %v", err)
+			}
+			if len(list) == 0 {
+				return nil, ferr("image", "empty list of images")
 			}
 			cells = list
 		}

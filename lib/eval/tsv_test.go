@@ -83,9 +83,10 @@ func TestReaderErrors(t *testing.T) {
 		{"empty", "", yn, []string{"empty.tsv", "empty file"}},
 		{"duplicate index", "index\timage\tquestion\tanswer\n1\t" + img + "\tq?\tYes\n2\t1\tq?\tNo\n 1\t1\tq?\tNo\n", yn,
 			[]string{"dup.tsv", "row 3", "line 4", `column "index"`, `index "1" already on row 1 (line 2)`}},
+		{"empty image list", "index\timage\tquestion\tanswer\n1\t[" + strings.Repeat(" ", 70) + "]\tq?\tYes\n", yn, []string{"nolist.tsv", "row 1", `column "image"`, "empty list of images"}},
 	} {
 		name := map[string]string{"missing column": "missing.tsv", "bad base64": "bad.tsv", "field count": "fields.tsv", "yes/no answer": "yn.tsv",
-			"option letter": "letter.tsv", "dangling ref": "ref.tsv", "caption refs": "cap.tsv", "empty": "empty.tsv", "duplicate index": "dup.tsv"}[tc.name]
+			"option letter": "letter.tsv", "dangling ref": "ref.tsv", "caption refs": "cap.tsv", "empty": "empty.tsv", "duplicate index": "dup.tsv", "empty image list": "nolist.tsv"}[tc.name]
 		_, err := ReadAll(writeFile(t, name, tc.content), tc.bench)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
@@ -100,6 +101,19 @@ func TestReaderErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// A reference cell padded with spaces past 64 bytes is still a reference:
+// the pass that finds referenced rows trims the cell as the reading does.
+func TestReaderPaddedReference(t *testing.T) {
+	img := tinyPNG(t)
+	items, err := ReadAll(writeFile(t, "pad.tsv", "index\timage\tquestion\tanswer\n1\t"+img+"\tq?\tYes\n2\t1"+strings.Repeat(" ", 70)+"\tq?\tNo\n"), mustLookup(t, "POPE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || len(items[1].Images) != 1 || items[1].ImageKey != "1" {
+		t.Fatalf("got %d items, the second with %d images and key %q; want 2, 1 image, key \"1\"", len(items), len(items[1].Images), items[1].ImageKey)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/compute/dtypes"
+
+	"github.com/tokenscale/tokenscale/lib/check"
 )
 
 // Config is a Llama configuration, read from a Hugging Face config.json or
@@ -57,7 +59,7 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("llama: %s: %w", path, err)
+		return nil, check.Input(fmt.Errorf("llama: %s: %w", path, err))
 	}
 	return cfg, nil
 }

@@ -65,7 +65,7 @@ func checkLayerCount(cfg *Config, ckpt *safetensors.Checkpoint) error {
 		}
 	}
 	if held != cfg.NumLayers {
-		return fmt.Errorf("config.json has num_hidden_layers %d but the checkpoint holds %d decoder layers (model.layers.0 … model.layers.%d)", cfg.NumLayers, held, held-1)
+		return check.Input(fmt.Errorf("config.json has num_hidden_layers %d but the checkpoint holds %d decoder layers (model.layers.0 … model.layers.%d)", cfg.NumLayers, held, held-1))
 	}
 	return nil
 }

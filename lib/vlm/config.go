@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/tokenscale/tokenscale/lib/check"
 	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/llama"
@@ -218,14 +219,14 @@ func ReadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("vlm: read config: %w", err)
 	}
 	if err := foreignConfig(raw); err != nil {
-		return Config{}, fmt.Errorf("vlm: %s: %w", path, err)
+		return Config{}, check.Input(fmt.Errorf("vlm: %s: %w", path, err))
 	}
 	var c Config
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("vlm: parse %s: %w", path, err)
+		return Config{}, check.Input(fmt.Errorf("vlm: parse %s: %w", path, err))
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("vlm: %s: %w", path, err)
+		return Config{}, check.Input(fmt.Errorf("vlm: %s: %w", path, err))
 	}
 	return c, nil
 }
