@@ -46,22 +46,12 @@ func TrainToy(dir string, n int, o ToyOptions) (string, error) {
 	if _, err := os.Stat(done); err == nil {
 		return ModelFolder(dir)
 	}
-	cfg := vlm.ToyConfig(n)
-	cfg.CLIPPath, cfg.LLMPath = filepath.Join(dir, "clip"), filepath.Join(dir, "llama")
-	if err := vlm.WriteRandomCLIP(cfg.CLIPPath, cfg, 11); err != nil {
-		return "", err
-	}
-	if err := vlm.WriteRandomLlama(cfg.LLMPath, cfg.LLM, 12); err != nil {
-		return "", err
-	}
-	data, err := vlm.WriteToyDataset(filepath.Join(dir, "data"), o.Examples, 13)
+	m, ex, _, err := vlm.NewToy(dir, vlm.ToyConfig(n), o.Examples)
 	if err != nil {
 		return "", err
 	}
-	ex, err := vlm.EncodeFile(cfg, data)
-	if err != nil {
-		return "", err
-	}
+	defer m.Close()
+	cfg := m.Config
 	opt := train.Options{Stage: 2, Steps: o.Steps, BatchSize: o.Batch, Accum: 1, LR: o.LR, WarmupRatio: 0.03, ClipNorm: 1, Train: vlm.Parts, Seed: 1}
 	// One padded shape for every batch: one compiled graph for the run.
 	for _, e := range ex {
@@ -73,11 +63,6 @@ func TrainToy(dir string, n int, o ToyOptions) (string, error) {
 		s.Views, s.T, s.L, s.F = max(s.Views, in.Shapes.Views), max(s.T, in.Shapes.T), max(s.L, in.Shapes.L), max(s.F, in.Shapes.F)
 	}
 	opt.Pad.F *= opt.BatchSize
-	m, err := vlm.New(cfg, 14)
-	if err != nil {
-		return "", err
-	}
-	defer m.Close()
 	tr, err := train.NewTrainer(m, ex, opt)
 	if err != nil {
 		return "", err
