@@ -19,6 +19,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/eval"
 	"github.com/tokenscale/tokenscale/lib/eval/benchgen"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
 
@@ -398,7 +399,10 @@ layout config,N,benchmark,metric,value that "tokenscale fit" reads. In MODEL,
 	if err := eval.WriteTidy(&buf, results, true); err != nil {
 		return err
 	}
-	if err := eval.WriteFileAtomic(*csvPath, buf.Bytes()); err != nil { // never a half-written CSV
+	if err := os.MkdirAll(filepath.Dir(*csvPath), 0o755); err != nil {
+		return fmt.Errorf("eval sweep: --csv: %w", err)
+	}
+	if err := outfile.WriteFile(*csvPath, buf.Bytes()); err != nil { // never a half-written CSV
 		return fmt.Errorf("eval sweep: --csv: %w", err)
 	}
 	fmt.Fprintf(env.stderr, "wrote %s (%d benchmark runs)\n", *csvPath, len(results))

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tokenscale/tokenscale/lib/outfile"
 )
 
 // Request is what the runner asks a model for one benchmark item.
@@ -316,36 +318,13 @@ func checkRunInfo(preds string, info map[string]string, rules Rules, resuming bo
 		}
 	}
 	data, _ := json.MarshalIndent(rec, "", "  ")
-	if err := WriteFileAtomic(path, append(data, '\n')); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if err := outfile.WriteFile(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
-}
-
-// WriteFileAtomic writes data to a temporary file beside path and renames it
-// over path, so path holds either the old or the new content.
-func WriteFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 func mergeKeys(a, b map[string]string) map[string]bool {
