@@ -23,6 +23,7 @@ import (
 
 	"github.com/tokenscale/tokenscale/lib/clip"
 	"github.com/tokenscale/tokenscale/lib/fusion"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"github.com/tokenscale/tokenscale/lib/train/trainlog"
 	"github.com/tokenscale/tokenscale/lib/vlm"
 )
@@ -417,24 +418,13 @@ func (t *Trainer) Save(ckDir string) error {
 	return writeAtomic(filepath.Join(ckDir, LatestFile), []byte(name+"\n"))
 }
 
+// writeAtomic writes a small file of the checkpoint folder atomically
+// (lib/outfile: temporary file, sync, rename).
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("train: save %s: %w", path, err)
+	if err := outfile.WriteFile(path, data); err != nil {
+		return fmt.Errorf("train: save %w", err)
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("train: save %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("train: save %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
 
 // Latest returns the folder of the newest complete checkpoint in ckDir.
