@@ -39,6 +39,10 @@ func run(w io.Writer, n, steps int) error {
 		return fmt.Errorf("--n must be in [1, 64] and --steps ≥ 1 (got %d, %d)", n, steps)
 	}
 	task, mc, tc := labtask.LabTask(), lab.DefaultModel(), lab.DefaultTrain()
+	// The PyTorch twin builds the learned patch MLP and a plain bottleneck:
+	// the same here, so the two run the same layers (the lab's fixed
+	// mean-colour encoder and channel noise are a few cheap element-wise ops).
+	mc.MeanColour, mc.ChannelNoise = false, 0
 	samples, err := labtask.Generate(task, 256, 1)
 	if err != nil {
 		return err
@@ -64,7 +68,7 @@ func run(w io.Writer, n, steps int) error {
 		tc.Batch, n, task.ImageSize, patch, v, q, vocab, mc.Hidden, mc.FusionLayers, mc.LLMLayers, mc.Heads, mc.LLMHidden, mc.TokenWidth,
 		stepFlops(mc, tc.Batch, n, patch, v, q, vocab))
 	step := func() error {
-		_, err := m.Train(items, fusion.VisionQuestionQueries, 1, tc.Batch, tc.LR, 1, nil)
+		_, err := m.Train(items, fusion.VisionQuestionQueries, []int{n}, 1, tc.Batch, tc.LR, 1, nil)
 		return err
 	}
 	for range 2 { // compile, then one more

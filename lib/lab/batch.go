@@ -58,7 +58,8 @@ func Layout(n int, vocab int) fusion.Layout {
 }
 
 // makeBatch lays items out as the graph's inputs for N queries in mode.
-func makeBatch(items []Item, d dims, imageSize, vocab int, mode fusion.Mode) ([]*tensors.Tensor, error) {
+// noise holds B·N·noiseWidth unit normals (nil: zeros).
+func makeBatch(items []Item, d dims, imageSize, vocab int, mode fusion.Mode, noise []float32, noiseWidth int) ([]*tensors.Tensor, error) {
 	B := len(items)
 	samples := make([]fusion.Sample, B)
 	for i, it := range items {
@@ -111,5 +112,12 @@ func makeBatch(items []Item, d dims, imageSize, vocab int, mode fusion.Mode) ([]
 	out[inLLMOK] = tensors.FromFlatDataAndDimensions(lok, B, d.L)
 	out[inAnswerPos] = tensors.FromFlatDataAndDimensions(ans, B)
 	out[inLabels] = tensors.FromFlatDataAndDimensions(labels, B)
+	if noise == nil {
+		noise = make([]float32, B*d.N*noiseWidth)
+	}
+	if len(noise) != B*d.N*noiseWidth {
+		return nil, fmt.Errorf("lab: %d noise values for %d×%d×%d", len(noise), B, d.N, noiseWidth)
+	}
+	out[inNoise] = tensors.FromFlatDataAndDimensions(noise, B*d.N, noiseWidth)
 	return out, nil
 }

@@ -38,12 +38,12 @@ func TestCodeVersionCoversDependencies(t *testing.T) {
 func TestCacheKey(t *testing.T) {
 	dir := t.TempDir()
 	cfg := tinySweep(dir)
-	key := cfg.key("vqq", 1, 7)
+	key := cfg.key("vqq", 7)
 	stored := &labresult.Entry{Key: key, Version: labresult.CodeVersion(), Runs: []labresult.Run{{Config: "Vision Question Queries", N: 1, Seed: 7}}}
 	if err := cfg.saveEntry(stored); err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := tinySweep(dir).loadEntry(tinySweep(dir).key("vqq", 1, 7)); !ok || len(e.Runs) != 1 || !e.Runs[0].Cached {
+	if e, ok := tinySweep(dir).loadEntry(tinySweep(dir).key("vqq", 7)); !ok || len(e.Runs) != 1 || !e.Runs[0].Cached {
 		t.Fatalf("identical configuration: cache miss (%v)", ok)
 	}
 	for _, tc := range []struct {
@@ -59,17 +59,17 @@ func TestCacheKey(t *testing.T) {
 	} {
 		other := tinySweep(dir)
 		tc.change(&other)
-		if _, ok := other.loadEntry(other.key("vqq", 1, 7)); ok {
+		if _, ok := other.loadEntry(other.key("vqq", 7)); ok {
 			t.Errorf("%s changed: the cached run was served", tc.name)
 		}
 	}
-	for _, k := range []string{cfg.key("vqq", 2, 7), cfg.key("vqq", 1, 8), cfg.key("vqft", 1, 7)} {
+	for _, k := range []string{cfg.key("vqq", 8), cfg.key("vqft", 7)} {
 		if k == key {
 			t.Errorf("N, seed or stage ignored by the key: %s", k)
 		}
 	}
 	t.Setenv(backend.EnvVar, "xla:cuda")
-	if _, ok := cfg.loadEntry(cfg.key("vqq", 1, 7)); ok {
+	if _, ok := cfg.loadEntry(cfg.key("vqq", 7)); ok {
 		t.Error("another backend: the cached run was served")
 	}
 	t.Setenv(backend.EnvVar, "")

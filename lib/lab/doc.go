@@ -14,44 +14,61 @@
 // Images are grids of coloured shapes (and, optionally, short rendered
 // words); questions are either local (they point at one cell: "what colour
 // is at top-left?") or global (they need the whole image: "how many shapes
-// are there?", "how many circles are there?", "is there a red square?").
-// Every answer is one word from a small closed vocabulary, so scoring is
-// exact. Everything is deterministic from a seed and drawn by code: nothing
-// is downloaded. Fonts come from golang.org/x/image's Go fonts. DefaultTask
-// is a 3×3 grid with three shapes; LabTask, the one the sweeps use, is a
-// 2×2 grid with one to three circles and global questions about the whole
-// scene only, which the toy model learns within the CPU budget. The task and
+// are there?"). Every answer is one word from a small closed vocabulary, so
+// scoring is exact. Everything is deterministic from a seed and drawn by
+// code: nothing is downloaded. Fonts come from golang.org/x/image's Go
+// fonts. DefaultTask is a 3×3 grid with three shapes; LabTask, the one the
+// sweeps use, is a 2×2 grid with one to three circles of two colours, asked
+// tersely (a local question is a cell's name, "top-left"; the global one is
+// "shapes"), which the toy model learns within the CPU budget. The task and
 // the lab's word tokenizer live in lib/lab/labtask, which links no GoMLX.
 //
 // # Model (model.go, batch.go, run.go)
 //
-// The paper's structure (Figure 5, §4.2–4.3) at toy size: a
-// patch-embedding vision tower (one token per cell), the fusion decoder of
-// lib/fusion (lib/llama's blocks) over [vision ‖ question ‖ N−1 placeholders
-// ‖ eos] laid out by fusion.Layout (the question is left out in the "Vision
-// Queries" forms), a bias-free projection of the outputs at the placeholder
-// and eos positions — through a bottleneck of ModelConfig.TokenWidth numbers
-// per token, so that, as in the paper, one token carries only part of the
-// image and N decides how much of it reaches the LLM — and a small
-// Llama-style LLM over [<s> ‖ N fused tokens
-// ‖ question ‖ [/INST]] whose prediction at [/INST] is the answer word
-// (Eq. 20 for a one-word answer). Unlike the paper, the toy LLM trains with
-// the rest: a random frozen LLM cannot read anything.
+// The paper's structure (Figure 5, §4.2–4.3) at toy size, with the paper's
+// 576 patch tokens as the grid's cells: a vision encoder with one token per
+// cell (DefaultModel uses a fixed one, each cell's mean colour, as the
+// paper keeps CLIP frozen), the fusion decoder of lib/fusion (lib/llama's
+// blocks) over [vision ‖ question ‖ N−1 placeholders ‖ eos] laid out by
+// fusion.Layout (the question is left out in the "Vision Queries" forms),
+// and a small Llama-style LLM over [<s> ‖ N fused tokens ‖ question ‖
+// [/INST]] whose prediction at [/INST] is the answer word (Eq. 20 for a
+// one-word answer). Unlike the paper, the toy LLM trains with the rest: a
+// random frozen LLM cannot read anything.
+//
+// Between the fusion and the LLM each fused token is a noisy channel
+// (ModelConfig.TokenWidth, ChannelNoise): 4 numbers scaled to unit power,
+// plus Gaussian noise of standard deviation 2, in training and at test
+// time. It is the toy's version of the LLM's limited reading of each token:
+// one token's message is barely audible, N tokens that repeat it add N
+// times the signal and √N times the noise — the √n regime of the bound
+// h(n) = sqrt(n + n(n−1)g) of Section 3 with g = 0 — so the answer comes
+// through better the more tokens there are, and the accuracy rises with N
+// as a power law over the range of the sweeps.
+//
+// One model serves every N up to the sweep's largest (the placeholder
+// embeddings are shared; each training step uses the next N in turn, each
+// N compiling its own graph once), so a seed's curve over N comes from one
+// set of weights rather than from separately trained models whose training
+// luck differs; its training starts without noise and adds it from 40% to
+// 70% of the steps, because a model that starts under the full noise hears
+// nothing and stays at the answer prior.
 //
 // # Sweeps (sweep.go)
 //
-// For each N and seed: train "Vision Question Queries" (VQQ), score it with
-// the question fused and dropped ("Vision Queries", same weights), fine-tune
-// a question-dropped copy from the VQQ weights with a fresh optimizer
-// ("Vision Queries (ft)", the paper's stage 3) and score it, per question
-// kind. Stages are cached on disk keyed by configuration, N, seed, task,
-// model, training, backend and CodeVersion (a hash of the sources that run,
-// so a code change retrains by itself), so a repeated sweep is instant and
-// an interrupted one resumes. The results live in lib/lab/labresult (no
-// GoMLX): Summarise averages over seeds, fits the scaling law with
-// lib/scaling and computes the differences of Figures 11 and 12;
-// Result.Findings checks the paper's three findings on them; WriteCSV,
-// ReadCSV and ReadCache store and read a finished sweep for the figures
-// (lib/figures, tokenscale figures --lab). DemoSweep is a seconds-long sweep
-// that shows the figures' form.
+// For each seed: train "Vision Question Queries" (VQQ), score it at every
+// N with the question fused and dropped ("Vision Queries", same weights),
+// fine-tune a question-dropped copy from the VQQ weights with a fresh
+// optimizer ("Vision Queries (ft)", the paper's stage 3) and score it, per
+// question kind. Stages are cached on disk keyed by the sweep (the N grid,
+// task, model, training), the seed, the backend and CodeVersion (a hash of
+// the sources that run, so a code change retrains by itself), so a repeated
+// sweep is instant and an interrupted one resumes. The results live in
+// lib/lab/labresult (no GoMLX): Summarise averages over seeds, fits the
+// scaling law with lib/scaling and computes the differences of Figures 11
+// and 12; Result.Findings checks the paper's three findings on them against
+// stated thresholds (R² of the law, the ratio of the two exponents, the
+// local gain); WriteCSV, ReadCSV and ReadCache store and read a finished
+// sweep for the figures (lib/figures, tokenscale figures --lab). DemoSweep
+// is a seconds-long sweep that shows the figures' form.
 package lab

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -19,6 +20,9 @@ import (
 	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 	"github.com/tokenscale/tokenscale/lib/lab/labtask"
 )
+
+// evalNoiseSeed draws the channel noise of test items.
+const evalNoiseSeed = 0x7e57
 
 // modelScope holds the model's variables; the optimizer's live elsewhere.
 const modelScope = "lab"
@@ -43,16 +47,21 @@ type TrainConfig struct {
 	EvalImages  int `json:"eval_images"`
 }
 
-// DefaultTrain is the training of every lab run, quick or full: 600 steps
-// of 64 questions with the question fused, then 150 of the question-dropped
-// fine-tune. Global questions are learned within 200 steps; local ones (the
-// model must look a cell up by its name) only around step 400–600, and at
-// 400 + 100 steps whether the question's benefit on local questions shows
-// depended on the seeds, so the quick sweep trains as long as the full one
-// and saves time on the grid of N and the seeds instead. Its runs are
-// therefore a subset of the full sweep's, and share its cache entries.
+// DefaultTrain is the training of the quick sweep: 900 steps of 48
+// questions with the question fused (one model for every N of the sweep,
+// each step with the next N in turn), then 700 of the question-dropped
+// fine-tune. The fine-tune is long because without the question the fused
+// tokens must learn a new message, the whole scene, under the full noise.
 func DefaultTrain() TrainConfig {
-	return TrainConfig{Steps: 600, FTSteps: 150, Batch: 64, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 1024}
+	return TrainConfig{Steps: 900, FTSteps: 700, Batch: 48, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 1024}
+}
+
+// FullTrain is the training of the full sweep: twice DefaultTrain's steps,
+// because its steps are shared among seven values of N instead of five.
+func FullTrain() TrainConfig {
+	t := DefaultTrain()
+	t.Steps, t.FTSteps = 2*t.Steps, 2*t.FTSteps
+	return t
 }
 
 func (c TrainConfig) validate() error {
@@ -69,26 +78,36 @@ func (c TrainConfig) validate() error {
 	return nil
 }
 
-// Model is the lab model for one N: its variables and its compiled graphs
-// (one training and one evaluation graph serve both input forms, because
-// the fusion input is padded to the question-fused length).
+// Model is the lab model: its variables and its compiled graphs. One
+// model serves every number of fused tokens N up to MaxN (the placeholder
+// embeddings are shared; each N compiles its own graph once); one training
+// and one evaluation graph per N serve both input forms, because the fusion
+// input is padded to the question-fused length.
 type Model struct {
 	Task  labtask.TaskConfig
 	Model ModelConfig
-	N     int
+	MaxN  int
 	Tok   *labtask.Tokenizer
+	// PriorLoss, when positive, is the loss of answering from the question
+	// alone (PriorLoss of the training items): Train stops with errPlateau
+	// when the mean loss of the 50 steps before 35% of its steps is still
+	// above 90% of it — the model has not begun to read the image.
+	PriorLoss float64
+	// NoiseRamp makes Train's channel noise start at zero and grow (see
+	// noiseRamp): the question-fused stage trains from scratch with it.
+	NoiseRamp bool
 
 	be    compute.Backend
 	store *model.Store
-	d     dims
 	step  *model.Exec
 	eval  *model.Exec
 	lr    *model.Variable
 }
 
-// NewModel builds a model with fresh weights drawn from seed, or with
-// weights (as returned by Weights) when weights is not nil.
-func NewModel(task labtask.TaskConfig, mc ModelConfig, n int, seed uint64, weights map[string]*tensors.Tensor, tc TrainConfig) (*Model, error) {
+// NewModel builds a model for up to maxN fused tokens with fresh weights
+// drawn from seed, or with weights (as returned by Weights) when weights is
+// not nil.
+func NewModel(task labtask.TaskConfig, mc ModelConfig, maxN int, seed uint64, weights map[string]*tensors.Tensor, tc TrainConfig) (*Model, error) {
 	if err := task.Validate(); err != nil {
 		return nil, err
 	}
@@ -96,14 +115,15 @@ func NewModel(task labtask.TaskConfig, mc ModelConfig, n int, seed uint64, weigh
 	if err := mc.Validate(task); err != nil {
 		return nil, err
 	}
-	if n < 1 {
-		return nil, fmt.Errorf("lab: N = %d, want ≥ 1", n)
+	if maxN < 1 {
+		return nil, fmt.Errorf("lab: N = %d, want ≥ 1", maxN)
 	}
+	n := maxN
 	be, err := backend.New()
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	m := &Model{Task: task, Model: mc, N: n, Tok: labtask.NewTokenizer(), be: be, store: model.NewStore(), d: mc.dims(task, n)}
+	m := &Model{Task: task, Model: mc, MaxN: maxN, Tok: labtask.NewTokenizer(), be: be, store: model.NewStore()}
 	m.store.SetParam(model.ParamInitialSeed, int64(seed&math.MaxInt64))
 	if weights != nil {
 		m.store.SetLoader(mapLoader(weights))
@@ -193,14 +213,18 @@ func learningRate(step, total int, lr float64) float64 {
 }
 
 // Train runs steps optimizer steps on items in mode (questions drawn in a
-// seeded order, reshuffled every epoch) and returns the loss of each step.
-// onStep, when not nil, is called after every step.
-func (m *Model) Train(items []Item, mode fusion.Mode, steps, batch int, lr float64, seed uint64, onStep func(step int, loss float64)) (losses []float64, err error) {
+// seeded order, reshuffled every epoch), step s with ns[s mod len(ns)]
+// fused tokens, and returns the loss of each step. onStep, when not nil,
+// is called after every step.
+func (m *Model) Train(items []Item, mode fusion.Mode, ns []int, steps, batch int, lr float64, seed uint64, onStep func(step int, loss float64)) (losses []float64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("lab: train N=%d: %v", m.N, r)
+			err = fmt.Errorf("lab: train: %v", r)
 		}
 	}()
+	if err := m.checkNs(ns); err != nil {
+		return nil, err
+	}
 	if len(items) < batch {
 		return nil, fmt.Errorf("lab: %d training items, fewer than a batch of %d", len(items), batch)
 	}
@@ -208,6 +232,7 @@ func (m *Model) Train(items []Item, mode fusion.Mode, steps, batch int, lr float
 	perm := rng.Perm(len(items))
 	per := len(items) / batch
 	buf := make([]Item, batch)
+	nrng := rand.New(rand.NewPCG(seed, 0x7015e))
 	for s := range steps {
 		if s > 0 && s%per == 0 {
 			perm = rng.Perm(len(items))
@@ -216,7 +241,16 @@ func (m *Model) Train(items []Item, mode fusion.Mode, steps, batch int, lr float
 		for j := range buf {
 			buf[j] = items[perm[off+j]]
 		}
-		in, err := makeBatch(buf, m.d, m.Task.ImageSize, m.Tok.Size(), mode)
+		scale := 1.0
+		if m.NoiseRamp {
+			scale = noiseRamp(s, steps)
+		}
+		n := ns[s%len(ns)]
+		noise := make([]float32, batch*n*m.Model.noiseWidth())
+		for j := range noise {
+			noise[j] = float32(scale * nrng.NormFloat64())
+		}
+		in, err := makeBatch(buf, m.Model.dims(m.Task, n), m.Task.ImageSize, m.Tok.Size(), mode, noise, m.Model.noiseWidth())
 		if err != nil {
 			return losses, err
 		}
@@ -225,12 +259,15 @@ func (m *Model) Train(items []Item, mode fusion.Mode, steps, batch int, lr float
 		}
 		out, err := m.step.Exec(args(in)...)
 		if err != nil {
-			return losses, fmt.Errorf("lab: train N=%d step %d: %w", m.N, s+1, err)
+			return losses, fmt.Errorf("lab: train N=%d step %d: %w", n, s+1, err)
 		}
 		l := float64(out[0].Value().(float32))
 		losses = append(losses, l)
 		if onStep != nil {
 			onStep(s+1, l)
+		}
+		if m.PriorLoss > 0 && s+1 == plateauCheck(steps) && mean(losses[len(losses)-min(50, len(losses)):]) > 0.9*m.PriorLoss {
+			return losses, errPlateau
 		}
 	}
 	return losses, nil
@@ -254,25 +291,100 @@ func (m *Model) ResetOptimizer() error {
 	return nil
 }
 
-// Predict returns the predicted answer id of every item in mode.
-func (m *Model) Predict(items []Item, mode fusion.Mode, batch int) (pred []int32, err error) {
+// noiseRamp is the share of the channel noise at step s of steps: none for
+// the first 40% of training, then rising linearly to all of it at 70%. A
+// model that starts under the full noise hears nothing and stays at the
+// answer prior; one that first learns what to say then learns to say it
+// robustly.
+func noiseRamp(s, steps int) float64 {
+	return min(1, max(0, (float64(s)/float64(steps)-0.4)/0.3))
+}
+
+// errPlateau is Train's error for a model stuck at the answer prior.
+var errPlateau = errors.New("lab: training did not leave the answer prior")
+
+// plateauCheck is the step after which Train checks for the plateau: 35%
+// of the steps, before the channel noise starts.
+func plateauCheck(steps int) int { return max(1, steps*35/100) }
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(max(1, len(v)))
+}
+
+// PriorLoss is the cross-entropy of the best answer that ignores the
+// image: the entropy of the answer given the question's words, over items.
+func PriorLoss(items []Item) float64 {
+	by := map[string]map[int32]int{}
+	for _, it := range items {
+		k := fmt.Sprint(it.Question)
+		if by[k] == nil {
+			by[k] = map[int32]int{}
+		}
+		by[k][it.Answer]++
+	}
+	h := 0.0
+	for _, answers := range by {
+		n := 0
+		for _, c := range answers {
+			n += c
+		}
+		for _, c := range answers {
+			p := float64(c) / float64(n)
+			h -= float64(c) * math.Log(p)
+		}
+	}
+	return h / float64(max(1, len(items)))
+}
+
+// checkNs checks numbers of fused tokens against the model's MaxN.
+func (m *Model) checkNs(ns []int) error {
+	if len(ns) == 0 {
+		return fmt.Errorf("lab: no number of fused tokens to train with")
+	}
+	for _, n := range ns {
+		if n < 1 || n > m.MaxN {
+			return fmt.Errorf("lab: N = %d outside [1, %d], the model's range", n, m.MaxN)
+		}
+	}
+	return nil
+}
+
+// Predict returns the predicted answer id of every item in mode with n
+// fused tokens.
+func (m *Model) Predict(items []Item, mode fusion.Mode, n, batch int) (pred []int32, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("lab: evaluate N=%d: %v", m.N, r)
+			err = fmt.Errorf("lab: evaluate N=%d: %v", n, r)
 		}
 	}()
+	if err := m.checkNs([]int{n}); err != nil {
+		return nil, err
+	}
 	buf := make([]Item, batch)
+	w := m.Model.noiseWidth()
+	noise := make([]float32, batch*n*w)
 	for off := 0; off < len(items); off += batch {
 		for j := range buf {
-			buf[j] = items[min(off+j, len(items)-1)] // the last batch repeats its last item
+			i := min(off+j, len(items)-1) // the last batch repeats its last item
+			buf[j] = items[i]
+			// Each test item's noise depends only on its index: the same for
+			// every batch size and configuration.
+			r := rand.New(rand.NewPCG(evalNoiseSeed, uint64(i)))
+			for k := range n * w {
+				noise[j*n*w+k] = float32(r.NormFloat64())
+			}
 		}
-		in, err := makeBatch(buf, m.d, m.Task.ImageSize, m.Tok.Size(), mode)
+		in, err := makeBatch(buf, m.Model.dims(m.Task, n), m.Task.ImageSize, m.Tok.Size(), mode, noise, w)
 		if err != nil {
 			return nil, err
 		}
 		out, err := m.eval.Exec(args(in)...)
 		if err != nil {
-			return nil, fmt.Errorf("lab: evaluate N=%d: %w", m.N, err)
+			return nil, fmt.Errorf("lab: evaluate N=%d: %w", n, err)
 		}
 		p := tensors.MustCopyFlatData[int32](out[0])
 		pred = append(pred, p[:min(batch, len(items)-off)]...)

@@ -34,8 +34,8 @@ type SweepConfig struct {
 	Seeds []uint64           `json:"seeds"`
 	// CacheDir holds finished runs ("" for no cache).
 	CacheDir string `json:"-"`
-	// Workers is the number of (N, seed) runs trained at once (0 or 1:
-	// one at a time). Results do not depend on it.
+	// Workers is the number of seeds trained at once (0 or 1: one at a
+	// time). Results do not depend on it.
 	Workers int `json:"-"`
 	// Interrupt, when set, makes Sweep start no further run once it is
 	// closed (e.g. on SIGINT): the runs in progress finish and are cached,
@@ -46,17 +46,24 @@ type SweepConfig struct {
 // ErrInterrupted is returned by Sweep when SweepConfig.Interrupt fired.
 var ErrInterrupted = errors.New("lab: sweep interrupted")
 
-// QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8}, two seeds,
-// 600 + 150 steps per N and seed (under three minutes on two cores); its
-// runs are part of the full sweep.
+// QuickSweep is `tokenscale lab --quick`: N ∈ {1, 2, 4, 8, 16}, three
+// seeds, DefaultTrain (about two minutes on two cores).
 func QuickSweep() SweepConfig {
-	return SweepConfig{Task: labtask.LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8}, Seeds: []uint64{1, 2}, Workers: 2}
+	return SweepConfig{Task: labtask.LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16}, Seeds: []uint64{1, 2, 3}, Workers: 3}
 }
 
-// FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, 8, 16, 32}, three seeds,
-// 600 + 150 steps per N and seed.
+// FullSweep is `tokenscale lab`: N ∈ {1, 2, 4, …, 64}, three seeds,
+// FullTrain, and twice DefaultModel's channel noise (σ = 4). What sets the
+// accuracy is the noise power per token over N, σ²/N: with four times the
+// noise power, N = 4…64 here hear what N = 1…16 hear in the quick sweep,
+// and N = 1, 2 hear less. So the full sweep's four times wider range of N
+// stays where the channel, not the ceiling of 100%, limits the accuracy —
+// with σ = 2 the question-fused model reaches 100% on local questions by
+// N = 16 and its law bends flat beyond.
 func FullSweep() SweepConfig {
-	return SweepConfig{Task: labtask.LabTask(), Model: DefaultModel(), Train: DefaultTrain(), Ns: []int{1, 2, 4, 8, 16, 32}, Seeds: []uint64{1, 2, 3}, Workers: 2}
+	m := DefaultModel()
+	m.ChannelNoise *= 2
+	return SweepConfig{Task: labtask.LabTask(), Model: m, Train: FullTrain(), Ns: []int{1, 2, 4, 8, 16, 32, 64}, Seeds: []uint64{1, 2, 3}, Workers: 3}
 }
 
 // DefaultCacheDir is where `tokenscale lab` and the notebook keep runs:
@@ -94,19 +101,19 @@ func (c SweepConfig) Validate() error {
 // the code (labresult.CodeVersion, derived from the sources), the backend
 // that runs it, the stage, N, the seed, and the task, model and training
 // settings.
-func (c SweepConfig) key(stage string, n int, seed uint64) string {
+func (c SweepConfig) key(stage string, seed uint64) string {
 	raw, _ := json.Marshal(struct {
 		Version string
 		Backend string
 		Stage   string
-		N       int
+		Ns      []int
 		Seed    uint64
 		Task    labtask.TaskConfig
 		Model   ModelConfig
 		Train   TrainConfig
-	}{labresult.CodeVersion(), backend.Config(), stage, n, seed, c.Task, c.Model, c.Train})
+	}{labresult.CodeVersion(), backend.Config(), stage, c.Ns, seed, c.Task, c.Model, c.Train})
 	h := sha256.Sum256(raw)
-	return fmt.Sprintf("%s-n%d-s%d-%s", stage, n, seed, hex.EncodeToString(h[:8]))
+	return fmt.Sprintf("%s-n%d-s%d-%s", stage, c.maxN(), seed, hex.EncodeToString(h[:8]))
 }
 
 func (c SweepConfig) cachePath(key, ext string) string {
@@ -231,7 +238,7 @@ type Progress func(done, total int, what string)
 
 // TotalSteps is the number of optimizer steps of the whole sweep.
 func (c SweepConfig) TotalSteps() int {
-	return len(c.Ns) * len(c.Seeds) * (c.Train.Steps + c.Train.FTSteps)
+	return len(c.Seeds) * (c.Train.Steps + c.Train.FTSteps)
 }
 
 // counter counts finished steps across concurrent runs for progress.
@@ -240,6 +247,16 @@ type counter struct {
 	done     int
 	total    int
 	progress Progress
+}
+
+// grow adds n steps to the total (a restarted run's steps).
+func (k *counter) grow(n int) {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	k.total += n
+	k.mu.Unlock()
 }
 
 func (k *counter) add(n int, what string) {
@@ -254,37 +271,32 @@ func (k *counter) add(n int, what string) {
 	}
 }
 
-// RunOne trains and evaluates the three configurations at one N and seed,
-// reusing cached stages; progress (may be nil) counts their steps.
-func (c SweepConfig) RunOne(data *Data, n int, seed uint64, progress Progress) ([]labresult.Run, error) {
-	return c.runOne(data, n, seed, &counter{total: c.Train.Steps + c.Train.FTSteps, progress: progress})
+// RunOne trains and evaluates the three configurations for one seed — one
+// model over every N of the sweep — reusing cached stages; progress (may be
+// nil) counts their steps.
+func (c SweepConfig) RunOne(data *Data, seed uint64, progress Progress) ([]labresult.Run, error) {
+	return c.runOne(data, seed, &counter{total: c.Train.Steps + c.Train.FTSteps, progress: progress})
 }
 
-func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]labresult.Run, error) {
+// maxN is the largest N of the sweep.
+func (c SweepConfig) maxN() int {
+	m := 1
+	for _, n := range c.Ns {
+		m = max(m, n)
+	}
+	return m
+}
+
+// evaluate scores a model at every N of the sweep in each mode; the
+// first mode's run at each N carries the losses of the training steps that
+// used that N (step s used Ns[s mod len(Ns)]) and its share of secs.
+func (c SweepConfig) evaluate(m *Model, data *Data, seed uint64, modes []fusion.Mode, losses []float64, secs float64) ([]labresult.Run, error) {
 	const batchEval = 128
-	qKey, fKey := c.key("vqq", n, seed), c.key("vqft", n, seed)
 	var runs []labresult.Run
-	var weights map[string]*tensors.Tensor
-	qEntry, ok := c.loadEntry(qKey)
-	if ok {
-		k.add(c.Train.Steps, fmt.Sprintf("N=%d seed %d cached", n, seed))
-	} else {
-		start := time.Now()
-		m, err := NewModel(c.Task, c.Model, n, seed, nil, c.Train)
-		if err != nil {
-			return nil, err
-		}
-		what := fmt.Sprintf("N=%d seed %d VQQ", n, seed)
-		losses, err := m.Train(data.Train[seed], fusion.VisionQuestionQueries, c.Train.Steps, c.Train.Batch, c.Train.LR, seed,
-			func(int, float64) { k.add(1, what) })
-		if err != nil {
-			return nil, err
-		}
-		trainSecs := time.Since(start).Seconds()
-		qEntry = &labresult.Entry{Key: qKey, Version: labresult.CodeVersion()}
-		for _, mode := range []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries} {
+	for _, mode := range modes {
+		for k, n := range c.Ns {
 			t0 := time.Now()
-			pred, err := m.Predict(data.Test, mode, batchEval)
+			pred, err := m.Predict(data.Test, mode, n, batchEval)
 			if err != nil {
 				return nil, err
 			}
@@ -293,10 +305,75 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]labre
 				return nil, err
 			}
 			r := labresult.Run{Config: mode.String(), N: n, Seed: seed, Accuracy: acc, Seconds: time.Since(t0).Seconds()}
-			if mode == fusion.VisionQuestionQueries {
-				r.Losses, r.Seconds = losses, r.Seconds+trainSecs
+			if mode == modes[0] {
+				for s := k; s < len(losses); s += len(c.Ns) {
+					r.Losses = append(r.Losses, losses[s])
+				}
+				r.Seconds += secs / float64(len(c.Ns))
 			}
-			qEntry.Runs = append(qEntry.Runs, r)
+			runs = append(runs, r)
+		}
+	}
+	return runs, nil
+}
+
+// maxRestarts is how many times trainVQQ starts again from fresh weights
+// when a model has not left the answer prior.
+const maxRestarts = 2
+
+// trainVQQ trains the question-fused model of a seed. A model that is still
+// at the answer prior when the channel noise is about to start (Train's
+// errPlateau: on two cores, about one seed in ten of the full sweep) is
+// started again from fresh weights drawn from another seed, at most
+// maxRestarts times; the training data and its order stay the seed's. The
+// number of restarts is returned (and recorded in the runs).
+func (c SweepConfig) trainVQQ(data *Data, seed uint64, k *counter) (*Model, []float64, int, error) {
+	prior := PriorLoss(data.Train[seed])
+	for restart := 0; ; restart++ {
+		m, err := NewModel(c.Task, c.Model, c.maxN(), seed+uint64(restart)<<40, nil, c.Train)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		m.NoiseRamp, m.PriorLoss = true, prior
+		if restart == maxRestarts {
+			m.PriorLoss = 0 // the last try runs to the end whatever happens
+		}
+		what := fmt.Sprintf("seed %d VQQ", seed)
+		if restart > 0 {
+			what = fmt.Sprintf("seed %d VQQ (restart %d)", seed, restart)
+		}
+		losses, err := m.Train(data.Train[seed], fusion.VisionQuestionQueries, c.Ns, c.Train.Steps, c.Train.Batch, c.Train.LR, seed,
+			func(int, float64) { k.add(1, what) })
+		if errors.Is(err, errPlateau) {
+			k.grow(len(losses))
+			continue
+		}
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return m, losses, restart, nil
+	}
+}
+
+func (c SweepConfig) runOne(data *Data, seed uint64, k *counter) ([]labresult.Run, error) {
+	qKey, fKey := c.key("vqq", seed), c.key("vqft", seed)
+	var runs []labresult.Run
+	var weights map[string]*tensors.Tensor
+	qEntry, ok := c.loadEntry(qKey)
+	if ok {
+		k.add(c.Train.Steps, fmt.Sprintf("seed %d cached", seed))
+	} else {
+		start := time.Now()
+		m, losses, restarts, err := c.trainVQQ(data, seed, k)
+		if err != nil {
+			return nil, err
+		}
+		qEntry = &labresult.Entry{Key: qKey, Version: labresult.CodeVersion()}
+		if qEntry.Runs, err = c.evaluate(m, data, seed, []fusion.Mode{fusion.VisionQuestionQueries, fusion.VisionQueries}, losses, time.Since(start).Seconds()); err != nil {
+			return nil, err
+		}
+		for i := range qEntry.Runs {
+			qEntry.Runs[i].Restarts = restarts
 		}
 		if weights, err = m.Weights(); err != nil {
 			return nil, err
@@ -311,7 +388,7 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]labre
 	runs = append(runs, qEntry.Runs...)
 	fEntry, ok := c.loadEntry(fKey)
 	if ok {
-		k.add(c.Train.FTSteps, fmt.Sprintf("N=%d seed %d cached", n, seed))
+		k.add(c.Train.FTSteps, fmt.Sprintf("seed %d cached", seed))
 	} else {
 		start := time.Now()
 		if weights == nil {
@@ -320,26 +397,20 @@ func (c SweepConfig) runOne(data *Data, n int, seed uint64, k *counter) ([]labre
 				return nil, err
 			}
 		}
-		m, err := NewModel(c.Task, c.Model, n, seed, weights, c.Train)
+		m, err := NewModel(c.Task, c.Model, c.maxN(), seed, weights, c.Train)
 		if err != nil {
 			return nil, err
 		}
-		what := fmt.Sprintf("N=%d seed %d VQ-ft", n, seed)
-		losses, err := m.Train(data.Train[seed], fusion.VisionQueriesFT, c.Train.FTSteps, c.Train.Batch, c.Train.LR, seed+1<<32,
+		what := fmt.Sprintf("seed %d VQ-ft", seed)
+		losses, err := m.Train(data.Train[seed], fusion.VisionQueriesFT, c.Ns, c.Train.FTSteps, c.Train.Batch, c.Train.LR, seed+1<<32,
 			func(int, float64) { k.add(1, what) })
 		if err != nil {
 			return nil, err
 		}
-		pred, err := m.Predict(data.Test, fusion.VisionQueriesFT, batchEval)
-		if err != nil {
+		fEntry = &labresult.Entry{Key: fKey, Version: labresult.CodeVersion()}
+		if fEntry.Runs, err = c.evaluate(m, data, seed, []fusion.Mode{fusion.VisionQueriesFT}, losses, time.Since(start).Seconds()); err != nil {
 			return nil, err
 		}
-		acc, err := Accuracy(data.Test, pred)
-		if err != nil {
-			return nil, err
-		}
-		fEntry = &labresult.Entry{Key: fKey, Version: labresult.CodeVersion(), Runs: []labresult.Run{{Config: fusion.VisionQueriesFT.String(), N: n, Seed: seed,
-			Accuracy: acc, Losses: losses, Seconds: time.Since(start).Seconds()}}}
 		if err := c.saveEntry(fEntry); err != nil {
 			return nil, err
 		}
@@ -357,16 +428,7 @@ func (c SweepConfig) Sweep(progress Progress) (*labresult.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	type job struct {
-		n    int
-		seed uint64
-	}
-	var jobs []job
-	for _, n := range c.Ns {
-		for _, s := range c.Seeds {
-			jobs = append(jobs, job{n, s})
-		}
-	}
+	jobs := c.Seeds
 	k := &counter{total: c.TotalSteps(), progress: progress}
 	results := make([][]labresult.Run, len(jobs))
 	errs := make([]error, len(jobs))
@@ -382,7 +444,7 @@ func (c SweepConfig) Sweep(progress Progress) (*labresult.Result, error) {
 					errs[i] = ErrInterrupted
 					continue
 				}
-				results[i], errs[i] = c.runOne(data, jobs[i].n, jobs[i].seed, k)
+				results[i], errs[i] = c.runOne(data, jobs[i], k)
 			}
 		}()
 	}

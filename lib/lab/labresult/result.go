@@ -32,7 +32,10 @@ type Run struct {
 	// Queries", which is not trained).
 	Losses  []float64 `json:"losses,omitempty"`
 	Seconds float64   `json:"seconds"`
-	Cached  bool      `json:"-"`
+	// Restarts is how many times the question-fused training started again
+	// from fresh weights because it had not left the answer prior.
+	Restarts int  `json:"restarts,omitempty"`
+	Cached   bool `json:"-"`
 }
 
 // Overall is the accuracy over all questions.

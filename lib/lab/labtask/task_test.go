@@ -15,7 +15,7 @@ func answerFromScene(t *testing.T, sc Scene, q string) string {
 	cell := func() (int, int) {
 		for r := 0; r < sc.Grid; r++ {
 			for c := 0; c < sc.Grid; c++ {
-				if strings.HasSuffix(q, " at "+CellName(sc.Grid, r, c)+"?") {
+				if q == CellName(sc.Grid, r, c) || strings.HasSuffix(q, " at "+CellName(sc.Grid, r, c)+"?") {
 					return r, c
 				}
 			}
@@ -24,6 +24,16 @@ func answerFromScene(t *testing.T, sc Scene, q string) string {
 		return 0, 0
 	}
 	switch {
+	case q == "shapes": // terse: how many shapes are there
+		return CountWords[len(sc.Objects)]
+	case !strings.Contains(q, " "): // terse: a cell's name asks its colour
+		r, c := cell()
+		for _, o := range sc.Objects {
+			if o.Row == r && o.Col == c {
+				return o.Colour
+			}
+		}
+		return "none"
 	case strings.HasPrefix(q, "what colour"), strings.HasPrefix(q, "what shape"):
 		r, c := cell()
 		for _, o := range sc.Objects {
@@ -103,6 +113,11 @@ func TestGenerate(t *testing.T) {
 					lo = cfg.MinObjects
 				}
 				counts[len(s.Scene.Objects)]++
+				for _, o := range s.Scene.Objects {
+					if cfg.Colours > 0 && !slices.Contains(ColourNames[:cfg.Colours], o.Colour) {
+						t.Fatalf("colour %q on a task of %d colours", o.Colour, cfg.Colours)
+					}
+				}
 				if len(s.Scene.Objects) < lo || len(s.Scene.Objects) > cfg.Objects || len(s.Questions) != cfg.QuestionsPerImage {
 					t.Fatalf("scene %+v", s.Scene)
 				}
@@ -111,7 +126,7 @@ func TestGenerate(t *testing.T) {
 				}
 				for _, qa := range s.Questions {
 					kinds[qa.Kind]++
-					if tc.cfg.SceneQuestions && qa.Kind == Global && qa.Question != "how many shapes are there?" && qa.Question != "how many colours are there?" {
+					if tc.cfg.SceneQuestions && !tc.cfg.Terse && qa.Kind == Global && qa.Question != "how many shapes are there?" && qa.Question != "how many colours are there?" {
 						t.Errorf("scene-questions task asked %q", qa.Question)
 					}
 					if want := answerFromScene(t, s.Scene, qa.Question); qa.Answer != want {
