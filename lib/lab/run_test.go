@@ -183,7 +183,6 @@ func TestTrainingLossFalls(t *testing.T) {
 	}
 }
 
-
 func TestSweepCacheAndDeterminism(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped with -short: trains 4 tiny models")
