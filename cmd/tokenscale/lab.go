@@ -41,14 +41,14 @@ progress bar, then the fitted scaling law P = (c/N)^α per configuration
 (Eq. 21–22; α < 0 means accuracy rises with N) and the mean differences of
 Figures 11 and 12 per kind.
 
-One model per seed serves every N of the sweep (each training step uses
-the next N in turn), and its stages are cached on disk by sweep (the N
+One model per seed serves every N of the sweep (its training steps take
+the N in turn, the larger N more often), and its stages are cached on disk by sweep (the N
 grid, task, model, training), seed and code version: a repeated sweep is
 instant and an interrupted one resumes at the seed it stopped in.
 --quick: N ∈ {1,2,4,8,16}, 3 seeds, 900 steps of 48 questions with the
 question fused and 700 of the question-dropped fine-tune (about two
-minutes on two cores); the full sweep: N ∈ {1,2,4,…,64}, 3 seeds, twice
-the steps (about ten minutes). The findings printed at the end are checked
+minutes on two cores); the full sweep: N ∈ {1,2,4,…,64}, 3 seeds, 1.5
+times the steps and twice the channel noise (about ten minutes). The findings printed at the end are checked
 against thresholds (R² ≥ 0.8, exponent ratio 0.5–2, local gain ≥ 0.05):
 see labresult.Findings.`
 

@@ -110,7 +110,7 @@ func buildLabLoss(o plots.Options) (*plots.Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := plots.NewPlot("", "training steps with this N (one model; the steps take each N in turn)", "training loss (cross-entropy of the answer word)")
+	p := plots.NewPlot("", "training steps with this N (one model; its steps take the N in turn)", "training loss (cross-entropy of the answer word)")
 	var first uint64
 	found := false
 	for _, r := range res.Runs {

@@ -47,10 +47,10 @@
 // as a power law over the range of the sweeps.
 //
 // One model serves every N up to the sweep's largest (the placeholder
-// embeddings are shared; each training step uses the next N in turn, each
-// N compiling its own graph once), so a seed's curve over N comes from one
-// set of weights rather than from separately trained models whose training
-// luck differs; its training starts without noise and adds it from 40% to
+// embeddings are shared; the training steps take the N in turn, the larger
+// N more often; each N compiles its own graph once), so a seed's curve over
+// N comes from one set of weights rather than from separately trained
+// models whose training luck differs; its training starts without noise and adds it from 40% to
 // 70% of the steps, because a model that starts under the full noise hears
 // nothing and stays at the answer prior.
 //

@@ -49,18 +49,20 @@ type TrainConfig struct {
 
 // DefaultTrain is the training of the quick sweep: 900 steps of 48
 // questions with the question fused (one model for every N of the sweep,
-// each step with the next N in turn), then 700 of the question-dropped
+// the steps taking the N in turn: see SweepConfig.schedule), then 700 of the question-dropped
 // fine-tune. The fine-tune is long because without the question the fused
 // tokens must learn a new message, the whole scene, under the full noise.
 func DefaultTrain() TrainConfig {
 	return TrainConfig{Steps: 900, FTSteps: 700, Batch: 48, LR: 3e-3, WeightDecay: 1e-4, TrainImages: 8192, EvalImages: 1024}
 }
 
-// FullTrain is the training of the full sweep: twice DefaultTrain's steps,
-// because its steps are shared among seven values of N instead of five.
+// FullTrain is the training of the full sweep: one and a half times
+// DefaultTrain's steps, because its steps are shared among seven values of N
+// instead of five (the largest N, the costliest steps, get the most of
+// them: see SweepConfig.schedule).
 func FullTrain() TrainConfig {
 	t := DefaultTrain()
-	t.Steps, t.FTSteps = 2*t.Steps, 2*t.FTSteps
+	t.Steps, t.FTSteps = 3*t.Steps/2, 3*t.FTSteps/2
 	return t
 }
 

@@ -488,3 +488,17 @@ func TestPriorLoss(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedule(t *testing.T) {
+	for _, c := range []struct {
+		ns, want []int
+	}{
+		{[]int{1}, []int{1}},
+		{[]int{1, 2, 4}, []int{1, 2, 4, 2, 4, 4}},
+		{[]int{4, 1, 2}, []int{1, 2, 4, 2, 4, 4}},
+	} {
+		if got := (SweepConfig{Ns: c.ns}).schedule(); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("schedule(%v) = %v, want %v", c.ns, got, c.want)
+		}
+	}
+}

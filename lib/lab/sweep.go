@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -278,6 +279,22 @@ func (c SweepConfig) RunOne(data *Data, seed uint64, progress Progress) ([]labre
 	return c.runOne(data, seed, &counter{total: c.Train.Steps + c.Train.FTSteps, progress: progress})
 }
 
+// schedule is the order in which training steps use the sweep's N: in
+// rounds, round r taking every N from the r-th smallest up, so that the
+// k-th smallest N gets k steps in every len(Ns)(len(Ns)+1)/2. The larger
+// N get more steps because their extra placeholders are trained only in
+// their own steps; with every N equally often the largest N of the quick
+// sweep came out below the next one on a seed set.
+func (c SweepConfig) schedule() []int {
+	ns := slices.Clone(c.Ns)
+	slices.Sort(ns)
+	var out []int
+	for r := range ns {
+		out = append(out, ns[r:]...)
+	}
+	return out
+}
+
 // maxN is the largest N of the sweep.
 func (c SweepConfig) maxN() int {
 	m := 1
@@ -289,12 +306,13 @@ func (c SweepConfig) maxN() int {
 
 // evaluate scores a model at every N of the sweep in each mode; the
 // first mode's run at each N carries the losses of the training steps that
-// used that N (step s used Ns[s mod len(Ns)]) and its share of secs.
+// used that N (see schedule) and its share of secs.
 func (c SweepConfig) evaluate(m *Model, data *Data, seed uint64, modes []fusion.Mode, losses []float64, secs float64) ([]labresult.Run, error) {
 	const batchEval = 128
+	sched := c.schedule()
 	var runs []labresult.Run
 	for _, mode := range modes {
-		for k, n := range c.Ns {
+		for _, n := range c.Ns {
 			t0 := time.Now()
 			pred, err := m.Predict(data.Test, mode, n, batchEval)
 			if err != nil {
@@ -306,8 +324,10 @@ func (c SweepConfig) evaluate(m *Model, data *Data, seed uint64, modes []fusion.
 			}
 			r := labresult.Run{Config: mode.String(), N: n, Seed: seed, Accuracy: acc, Seconds: time.Since(t0).Seconds()}
 			if mode == modes[0] {
-				for s := k; s < len(losses); s += len(c.Ns) {
-					r.Losses = append(r.Losses, losses[s])
+				for s, l := range losses {
+					if sched[s%len(sched)] == n {
+						r.Losses = append(r.Losses, l)
+					}
 				}
 				r.Seconds += secs / float64(len(c.Ns))
 			}
@@ -342,7 +362,7 @@ func (c SweepConfig) trainVQQ(data *Data, seed uint64, k *counter) (*Model, []fl
 		if restart > 0 {
 			what = fmt.Sprintf("seed %d VQQ (restart %d)", seed, restart)
 		}
-		losses, err := m.Train(data.Train[seed], fusion.VisionQuestionQueries, c.Ns, c.Train.Steps, c.Train.Batch, c.Train.LR, seed,
+		losses, err := m.Train(data.Train[seed], fusion.VisionQuestionQueries, c.schedule(), c.Train.Steps, c.Train.Batch, c.Train.LR, seed,
 			func(int, float64) { k.add(1, what) })
 		if errors.Is(err, errPlateau) {
 			k.grow(len(losses))
@@ -402,7 +422,7 @@ func (c SweepConfig) runOne(data *Data, seed uint64, k *counter) ([]labresult.Ru
 			return nil, err
 		}
 		what := fmt.Sprintf("seed %d VQ-ft", seed)
-		losses, err := m.Train(data.Train[seed], fusion.VisionQueriesFT, c.Ns, c.Train.FTSteps, c.Train.Batch, c.Train.LR, seed+1<<32,
+		losses, err := m.Train(data.Train[seed], fusion.VisionQueriesFT, c.schedule(), c.Train.FTSteps, c.Train.Batch, c.Train.LR, seed+1<<32,
 			func(int, float64) { k.add(1, what) })
 		if err != nil {
 			return nil, err
