@@ -38,7 +38,8 @@ func (r *Result) Explain() string {
 		fmt.Fprintf(&b, "**Finding 1.** With the question fused, accuracy over all questions goes from %.3f at N = %g to %.3f at N = %g: %s (threshold R² ≥ %.1f, no dip over %.2f); %s.",
 			p0, n0, p1, n1, law(VQQ), MinR2, MonotoneSlack, verdict(0))
 		if _, _, l0, l1, ok := ends(VQQ, "local"); ok {
-			fmt.Fprintf(&b, " Local questions carry most of the rise (%.3f → %.3f): the fused tokens repeat the asked cell's colour, and each added token makes it easier to hear through the channel's noise.", l0, l1)
+			_, _, g0, g1, _ := ends(VQQ, "global")
+			fmt.Fprintf(&b, " Local questions go from %.3f to %.3f, global ones from %.3f to %.3f: the fused tokens can all repeat the answer (the asked cell's colour, or the count), and each added token makes it easier to hear through the channel's noise.", l0, l1, g0, g1)
 		}
 		b.WriteString("\n\n")
 	}
@@ -51,7 +52,11 @@ func (r *Result) Explain() string {
 		}
 		if _, _, l0, l1, ok := ends(VQFT, "local"); ok {
 			_, _, g0, g1, _ := ends(VQFT, "global")
-			fmt.Fprintf(&b, " Here the rise comes from the global question (%.3f → %.3f), while local accuracy barely moves (%.3f → %.3f): without the question the tokens must carry the whole scene, and four cells' colours do not get through the noise at these N.", g0, g1, l0, l1)
+			if l1-l0 < (g1-g0)/2 {
+				fmt.Fprintf(&b, " Here the rise comes mostly from the global question (%.3f → %.3f), while local accuracy moves less (%.3f → %.3f): without the question the tokens must carry every cell's colour, which gets through the noise only in part at these N.", g0, g1, l0, l1)
+			} else {
+				fmt.Fprintf(&b, " Local questions go from %.3f to %.3f, global ones from %.3f to %.3f.", l0, l1, g0, g1)
+			}
 		}
 		b.WriteString("\n\n")
 	}
@@ -59,8 +64,8 @@ func (r *Result) Explain() string {
 	if !math.IsNaN(loc) && !math.IsNaN(glo) {
 		fmt.Fprintf(&b, "**Finding 3.** Fusing the question gains %+.3f on local questions and %+.3f on global ones (mean of P(VQQ) − P(VQ-ft) over N, Figure 11; threshold: local ≥ %.2f and above global); %s. A local question names the one cell that matters, so the fused tokens can spend the whole channel on it; a global question needs every cell whether or not the model knows it in advance.",
 			loc, glo, MinLocalGain, verdict(2))
-		if q := r.MeanDiff(VQ, "local"); !math.IsNaN(q) {
-			fmt.Fprintf(&b, " Dropping the question from the question-fused model without fine-tuning (VQ, Figure 12) costs %+.3f on local questions: that model never learned to do without it.", q)
+		if q := r.MeanDiff(VQ, "local"); !math.IsNaN(q) && q > 0 {
+			fmt.Fprintf(&b, " Dropping the question from the question-fused model without fine-tuning (VQ, Figure 12) costs %.3f on local questions: that model never learned to do without it.", q)
 		}
 		b.WriteString("\n")
 	}
