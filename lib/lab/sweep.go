@@ -18,6 +18,7 @@ import (
 	"github.com/tokenscale/tokenscale/lib/fusion"
 	"github.com/tokenscale/tokenscale/lib/lab/labresult"
 	"github.com/tokenscale/tokenscale/lib/lab/labtask"
+	"github.com/tokenscale/tokenscale/lib/outfile"
 	"github.com/tokenscale/tokenscale/lib/safetensors"
 )
 
@@ -139,33 +140,6 @@ func (c SweepConfig) loadEntry(key string) (*labresult.Entry, bool) {
 	return &e, true
 }
 
-// writeAtomic writes data next to path and renames it into place, so an
-// interrupted sweep never leaves a half-written cache file.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("lab: cache: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("lab: cache: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("lab: cache %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("lab: cache %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("lab: cache %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("lab: cache %s: %w", path, err)
-	}
-	return nil
-}
-
 func (c SweepConfig) saveEntry(e *labresult.Entry) error {
 	if c.CacheDir == "" {
 		return nil
@@ -174,7 +148,14 @@ func (c SweepConfig) saveEntry(e *labresult.Entry) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(c.cachePath(e.Key, ".json"), append(raw, '\n'))
+	if err := os.MkdirAll(c.CacheDir, 0o755); err != nil {
+		return fmt.Errorf("lab: cache: %w", err)
+	}
+	// Atomic, so an interrupted sweep never leaves a half-written entry.
+	if err := outfile.WriteFile(c.cachePath(e.Key, ".json"), append(raw, '\n')); err != nil {
+		return fmt.Errorf("lab: cache: %w", err)
+	}
+	return nil
 }
 
 func (c SweepConfig) saveWeights(key string, w map[string]*tensors.Tensor) error {
