@@ -93,7 +93,8 @@ type Model struct {
 	// PriorLoss, when positive, is the loss of answering from the question
 	// alone (PriorLoss of the training items): Train stops with errPlateau
 	// when the mean loss of the 50 steps before 35% of its steps is still
-	// above 90% of it — the model has not begun to read the image.
+	// above 90% of it — the model has not begun to read the image (checked
+	// only when 35% of the steps is at least minPlateauCheck).
 	PriorLoss float64
 	// NoiseRamp makes Train's channel noise start at zero and grow (see
 	// noiseRamp): the question-fused stage trains from scratch with it.
@@ -268,7 +269,7 @@ func (m *Model) Train(items []Item, mode fusion.Mode, ns []int, steps, batch int
 		if onStep != nil {
 			onStep(s+1, l)
 		}
-		if m.PriorLoss > 0 && s+1 == plateauCheck(steps) && mean(losses[len(losses)-min(50, len(losses)):]) > 0.9*m.PriorLoss {
+		if m.PriorLoss > 0 && s+1 == plateauCheck(steps) && s+1 >= minPlateauCheck && mean(losses[len(losses)-min(50, len(losses)):]) > 0.9*m.PriorLoss {
 			return losses, errPlateau
 		}
 	}
@@ -308,6 +309,10 @@ var errPlateau = errors.New("lab: training did not leave the answer prior")
 // plateauCheck is the step after which Train checks for the plateau: 35%
 // of the steps, before the channel noise starts.
 func plateauCheck(steps int) int { return max(1, steps*35/100) }
+
+// minPlateauCheck is the fewest steps before the check for it to be made:
+// shorter runs (tests, demos) are not expected to have left the prior.
+const minPlateauCheck = 100
 
 func mean(v []float64) float64 {
 	s := 0.0

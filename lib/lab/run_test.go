@@ -231,7 +231,7 @@ func TestSweepCacheAndDeterminism(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range resumed.Runs {
-		wantCached := !(r.N == 2 && r.Config == fusion.VisionQueriesFT.String())
+		wantCached := r.Config != fusion.VisionQueriesFT.String() // one fine-tuned model serves every N
 		if r.Cached != wantCached {
 			t.Errorf("resumed run %s N=%d cached=%v", r.Config, r.N, r.Cached)
 		}
@@ -499,6 +499,41 @@ func TestSchedule(t *testing.T) {
 	} {
 		if got := (SweepConfig{Ns: c.ns}).schedule(); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("schedule(%v) = %v, want %v", c.ns, got, c.want)
+		}
+	}
+}
+
+// TestPlateauStop: Train stops at 35% of its steps with errPlateau when the
+// loss is still above 90% of PriorLoss, and not when it is below.
+func TestPlateauStop(t *testing.T) {
+	task := labtask.LabTask()
+	s, err := labtask.Generate(task, 16, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Encode(s, labtask.NewTokenizer(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := TrainConfig{Steps: 300, Batch: 4, LR: 1e-3, TrainImages: 16, EvalImages: 4}
+	mc := ModelConfig{Hidden: 8, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 8}
+	for _, c := range []struct {
+		name  string
+		prior float64
+		want  int
+		err   error
+	}{
+		{"stuck", 1e-9, plateauCheck(300), errPlateau},
+		{"learning", 1e9, 300, nil},
+	} {
+		m, err := NewModel(task, mc, 1, 1, nil, tc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.PriorLoss = c.prior
+		losses, err := m.Train(items, fusion.VisionQuestionQueries, []int{1}, tc.Steps, tc.Batch, tc.LR, 1, nil)
+		if !errors.Is(err, c.err) || len(losses) != c.want {
+			t.Errorf("%s: %d steps, error %v; want %d, %v", c.name, len(losses), err, c.want, c.err)
 		}
 	}
 }
