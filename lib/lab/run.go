@@ -121,7 +121,6 @@ func NewModel(task labtask.TaskConfig, mc ModelConfig, maxN int, seed uint64, we
 	if maxN < 1 {
 		return nil, fmt.Errorf("lab: N = %d, want ≥ 1", maxN)
 	}
-	n := maxN
 	be, err := backend.New()
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
@@ -137,7 +136,7 @@ func NewModel(task labtask.TaskConfig, mc ModelConfig, maxN int, seed uint64, we
 	adam := optimizer.Adam().Betas(0.9, 0.999).Epsilon(1e-8).WeightDecay(tc.WeightDecay).Done()
 	m.step, err = model.NewExec(be, m.store, func(scope *model.Scope, in []*Node) *Node {
 		m.store.SetTraining(in[0].Graph(), true)
-		loss := crossEntropy(mc.logits(scope.In(modelScope), task, vocab, n, in), in[inLabels])
+		loss := crossEntropy(mc.logits(scope.In(modelScope), task, vocab, maxN, in), in[inLabels])
 		adam.UpdateGraph(scope, loss.Graph(), loss)
 		return loss
 	})
@@ -145,7 +144,7 @@ func NewModel(task labtask.TaskConfig, mc ModelConfig, maxN int, seed uint64, we
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	m.eval, err = model.NewExec(be, m.store, func(scope *model.Scope, in []*Node) *Node {
-		return ConvertDType(ArgMax(mc.logits(scope.In(modelScope), task, vocab, n, in), -1), dtypes.Int32)
+		return ConvertDType(ArgMax(mc.logits(scope.In(modelScope), task, vocab, maxN, in), -1), dtypes.Int32)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
@@ -249,9 +248,12 @@ func (m *Model) Train(items []Item, mode fusion.Mode, ns []int, steps, batch int
 			scale = noiseRamp(s, steps)
 		}
 		n := ns[s%len(ns)]
-		noise := make([]float32, batch*n*m.Model.noiseWidth())
-		for j := range noise {
-			noise[j] = float32(scale * nrng.NormFloat64())
+		var noise []float32 // nil: zeros, when the channel has no noise
+		if m.Model.ChannelNoise > 0 {
+			noise = make([]float32, batch*n*m.Model.noiseWidth())
+			for j := range noise {
+				noise[j] = float32(scale * nrng.NormFloat64())
+			}
 		}
 		in, err := makeBatch(buf, m.Model.dims(m.Task, n), m.Task.ImageSize, m.Tok.Size(), mode, noise, m.Model.noiseWidth())
 		if err != nil {
@@ -373,11 +375,17 @@ func (m *Model) Predict(items []Item, mode fusion.Mode, n, batch int) (pred []in
 	}
 	buf := make([]Item, batch)
 	w := m.Model.noiseWidth()
-	noise := make([]float32, batch*n*w)
+	var noise []float32 // nil: zeros, when the channel has no noise
+	if m.Model.ChannelNoise > 0 {
+		noise = make([]float32, batch*n*w)
+	}
 	for off := 0; off < len(items); off += batch {
 		for j := range buf {
 			i := min(off+j, len(items)-1) // the last batch repeats its last item
 			buf[j] = items[i]
+			if noise == nil {
+				continue
+			}
 			// Each test item's noise depends only on its index: the same for
 			// every batch size and configuration.
 			r := rand.New(rand.NewPCG(evalNoiseSeed, uint64(i)))

@@ -19,6 +19,21 @@ func init() {
 	}
 }
 
+// testItems generates n images of task from seed and encodes their
+// questions.
+func testItems(t *testing.T, task labtask.TaskConfig, n int, seed uint64) []Item {
+	t.Helper()
+	s, err := labtask.Generate(task, n, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Encode(s, labtask.NewTokenizer(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
 // tinySweep is a sweep small enough for unit tests (a few seconds).
 func tinySweep(dir string) SweepConfig {
 	return SweepConfig{
@@ -157,14 +172,7 @@ func TestTrainingLossFalls(t *testing.T) {
 	task.LocalFraction = 0.5
 	mc := ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16}
 	tc := TrainConfig{Steps: 40, Batch: 16, LR: 1e-2, TrainImages: 64, EvalImages: 16}
-	s, err := labtask.Generate(task, tc.TrainImages, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Encode(s, labtask.NewTokenizer(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := testItems(t, task, tc.TrainImages, 3)
 	m, err := NewModel(task, mc, 2, 3, nil, tc)
 	if err != nil {
 		t.Fatal(err)
@@ -297,14 +305,7 @@ func TestSummarise(t *testing.T) {
 
 func TestTokenWidthBottleneck(t *testing.T) {
 	task := labtask.LabTask()
-	s, err := labtask.Generate(task, 8, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Encode(s, labtask.NewTokenizer(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := testItems(t, task, 8, 1)
 	tc := TrainConfig{Steps: 1, Batch: 8, LR: 1e-3, TrainImages: 8, EvalImages: 8}
 	for _, tc2 := range []struct {
 		width          int
@@ -417,14 +418,7 @@ func TestNoiseRamp(t *testing.T) {
 // output; and noise needs a token width.
 func TestChannelNoise(t *testing.T) {
 	task := labtask.LabTask()
-	s, err := labtask.Generate(task, 24, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Encode(s, labtask.NewTokenizer(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := testItems(t, task, 24, 1)
 	tc := TrainConfig{Steps: 1, Batch: 8, LR: 1e-3, TrainImages: 24, EvalImages: 24}
 	mc := ModelConfig{Hidden: 16, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 16, TokenWidth: 4, ChannelNoise: 1, MeanColour: true}
 	m, err := NewModel(task, mc, 4, 1, nil, tc)
@@ -507,14 +501,7 @@ func TestSchedule(t *testing.T) {
 // loss is still above 90% of PriorLoss, and not when it is below.
 func TestPlateauStop(t *testing.T) {
 	task := labtask.LabTask()
-	s, err := labtask.Generate(task, 16, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Encode(s, labtask.NewTokenizer(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := testItems(t, task, 16, 2)
 	tc := TrainConfig{Steps: 300, Batch: 4, LR: 1e-3, TrainImages: 16, EvalImages: 4}
 	mc := ModelConfig{Hidden: 8, FusionLayers: 1, LLMLayers: 1, Heads: 2, LLMHidden: 8}
 	for _, c := range []struct {

@@ -3,7 +3,6 @@ package labresult
 import (
 	"fmt"
 	"math"
-	"strings"
 )
 
 // Thresholds of Findings: what "a clean power law", "exponents of the same
@@ -83,15 +82,4 @@ func (r *Result) largestDip(cfg string) float64 {
 		dip = max(dip, ps[i-1]-ps[i])
 	}
 	return dip
-}
-
-// AllHold reports whether every finding holds, and names those that do not.
-func AllHold(fs []Finding) (bool, string) {
-	var bad []string
-	for i, f := range fs {
-		if !f.Holds {
-			bad = append(bad, fmt.Sprintf("%d (%s: %s)", i+1, f.Claim, f.Value))
-		}
-	}
-	return len(bad) == 0, strings.Join(bad, "; ")
 }
